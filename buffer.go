@@ -1,0 +1,43 @@
+package websocket
+
+import "sync"
+
+// BufferPool represents a pool of buffers. The *sync.Pool type satisfies this
+// interface. The type of the value stored in a pool is not specified.
+type BufferPool interface {
+	// Get gets a value from the pool or returns nil if the pool is empty.
+	Get() interface{}
+	// Put adds a value to the pool.
+	Put(interface{})
+}
+
+// writeBuffer is what the connection stores in a BufferPool: room for a frame
+// header followed by the payload.
+type writeBuffer struct {
+	data []byte
+}
+
+// defaultWriteBufferPools holds a *sync.Pool per buffer size, used by the
+// connections whose Upgrader or Dialer sets no WriteBufferPool: a connection
+// then holds a write buffer only while it writes, so an idle connection costs
+// no write buffer at all.
+var defaultWriteBufferPools sync.Map
+
+func defaultWriteBufferPool(size int) BufferPool {
+	if p, ok := defaultWriteBufferPools.Load(size); ok {
+		return p.(*sync.Pool)
+	}
+	p, _ := defaultWriteBufferPools.LoadOrStore(size, new(sync.Pool))
+	return p.(*sync.Pool)
+}
+
+// acquireWriteBuffer takes a write buffer from the pool, or makes one.
+func (c *Conn) acquireWriteBuffer() *writeBuffer {
+	if b, ok := c.writePool.Get().(*writeBuffer); ok && len(b.data) == maxFrameHeaderSize+c.writeBufferSize {
+		return b
+	}
+	return &writeBuffer{data: make([]byte, maxFrameHeaderSize+c.writeBufferSize)}
+}
+
+// releaseWriteBuffer returns a write buffer to the pool.
+func (c *Conn) releaseWriteBuffer(b *writeBuffer) { c.writePool.Put(b) }

@@ -1,0 +1,151 @@
+// Package websocket implements the WebSocket protocol of RFC 6455 for Go, as
+// a drop-in replacement for github.com/gorilla/websocket (v1.5.3) with a
+// native layer for the iris web framework.
+//
+// A program written against gorilla/websocket compiles and behaves the same
+// with only its import path changed. Where this package goes further (writes
+// from several goroutines, strict validation of what the peer sends) a correct
+// gorilla program does not notice, except where this page says so.
+//
+// # Overview
+//
+// The Conn type represents a WebSocket connection. With iris, a Server runs a
+// Handler on every connection:
+//
+//	app := iris.New()
+//	app.Get("/ws", websocket.New(func(c *websocket.Conn) {
+//		for {
+//			messageType, p, err := c.ReadMessage()
+//			if err != nil {
+//				return
+//			}
+//			if err := c.WriteMessage(messageType, p); err != nil {
+//				return
+//			}
+//		}
+//	}).Serve)
+//
+// With net/http, an Upgrader turns a request into a *Conn:
+//
+//	var upgrader = websocket.Upgrader{}
+//
+//	func handler(w http.ResponseWriter, r *http.Request) {
+//		conn, err := upgrader.Upgrade(w, r, nil)
+//		if err != nil {
+//			return // Upgrade has already answered with an HTTP error
+//		}
+//		defer conn.Close()
+//		// ... use conn
+//	}
+//
+// A client connects with a Dialer: websocket.DefaultDialer.Dial("ws://host/ws", nil).
+//
+// Messages are sent and received whole with WriteMessage and ReadMessage, or
+// streamed with NextWriter (an io.WriteCloser whose Close ends the message)
+// and NextReader (an io.Reader that returns io.EOF at the end of the message).
+// WriteJSON and ReadJSON carry JSON values.
+//
+// # The iris layer
+//
+// New(handler) returns a *Server with the default options; Custom(handler,
+// readBufferSize, writeBufferSize) sets the buffer sizes. Server embeds
+// Upgrader, so every handshake option (Subprotocols, CheckOrigin,
+// EnableCompression, HandshakeTimeout, WriteBufferPool) is a field of the
+// Server. DontCheckOrigin accepts cross-origin requests.
+//
+// Server.Serve is an iris.Handler (app.Get("/ws", srv.Serve)); Server.Upgrade
+// does the same work and returns the handshake error, for handlers that do more
+// around it. Both run the Handler on the goroutine that serves the request and
+// close the connection when it returns, so the iris.Context, which iris
+// recycles after the request, is valid for the whole life of the Handler: read
+// ctx.Params(), ctx.Values() or the session inside it freely. The handshake
+// takes the connection from iris's own response writer, so iris's compression
+// middleware and response recorder stay out of the way of the 101 response.
+//
+// # Concurrency
+//
+// A connection supports one reader at a time: one goroutine may call
+// NextReader, ReadMessage, ReadJSON, SetReadDeadline, SetReadLimit and the
+// Set*Handler methods, and read from the reader NextReader returned.
+//
+// Writing goes further than gorilla/websocket, whose connections panic with
+// "concurrent write to websocket connection" when two goroutines write at
+// once. Here WriteMessage, WriteJSON and WritePreparedMessage may be called
+// from any number of goroutines at once: each message goes out whole, never
+// interleaved with another. A writer from NextWriter holds the connection
+// until its Close: WriteMessage calls from other goroutines wait for it. One
+// difference follows for a program that calls WriteMessage on the same
+// goroutine while its own NextWriter is still open: gorilla would close the
+// open writer, here the call waits for it, forever. Close the writer first, as
+// a correct program does. NextWriter itself keeps gorilla's rule and closes a
+// writer the application left open; it is for one goroutine at a time.
+//
+// Close and WriteControl may be called at any time, from any goroutine. A
+// control frame (ping, pong, close) may go between the frames of a message
+// that another goroutine is sending, as RFC 6455 section 5.4 allows.
+//
+// # Control messages
+//
+// Received control messages are handled inside the read methods: a ping calls
+// the ping handler (by default it answers with a pong), a pong calls the pong
+// handler (by default nothing), and a close message calls the close handler
+// (by default it echoes the close code) and ends the read with a *CloseError.
+// The application must therefore keep reading, even when it has no use for
+// the messages, or it will not see pings and the close handshake:
+//
+//	go func() {
+//		for {
+//			if _, _, err := c.NextReader(); err != nil {
+//				c.Close()
+//				return
+//			}
+//		}
+//	}()
+//
+// A client whose close handshake is complete waits in Close, at most a second,
+// for the server to close the TCP connection (RFC 6455 section 7.1.1).
+//
+// # Validation of what the peer sends
+//
+// Every frame is checked as it arrives (RFC 6455 sections 5 and 7): masking
+// by role, reserved bits and opcodes, control frame size and fragmentation,
+// continuation order, minimal length encoding, close codes and reasons. Text
+// messages are checked for valid UTF-8 as their frames arrive, so a bad byte
+// fails the connection on the frame that carries it, even when the
+// application has not read the message yet. A violation sends a close frame
+// with the code the RFC names (1002 protocol error, 1007 invalid data, 1009
+// message too big) and the read returns a *ProtocolError naming the rule (or
+// ErrReadLimit for a message over SetReadLimit). The connection is then failed:
+// close it.
+//
+// # Buffers
+//
+// A connection reads through a buffer of ReadBufferSize bytes (4096 by
+// default; the Upgrader reuses the HTTP server's buffer when it fits) and
+// builds frames in a write buffer of WriteBufferSize bytes. A message that
+// fits the write buffer leaves as one frame in one system call. A larger
+// message from WriteMessage leaves as one frame too: a server writes the
+// header and the payload with one writev call, a client masks the payload a
+// buffer at a time. A NextWriter message is sent as a frame each time the
+// buffer fills.
+//
+// A connection holds its write buffer only while it writes a message: buffers
+// come from WriteBufferPool when it is set and otherwise from a pool of the
+// package, so an idle connection holds none (gorilla keeps one per connection
+// unless a pool is set). The buffer sizes do not limit message sizes; use
+// SetReadLimit for that.
+//
+// # Origin considerations
+//
+// Browsers let any page open a WebSocket to any host, with the user's cookies.
+// The Upgrader and the Server check the Origin header: by default a request
+// whose Origin host differs from its Host is refused with 403. Set
+// CheckOrigin, or call DontCheckOrigin on a Server, to decide otherwise.
+//
+// # Compression
+//
+// The EnableCompression options and the EnableWriteCompression and
+// SetCompressionLevel methods exist, with gorilla's signatures. This version
+// does not negotiate permessage-deflate yet, which RFC 7692 allows: a peer
+// that offers it gets an uncompressed connection.
+package websocket

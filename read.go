@@ -1,0 +1,295 @@
+package websocket
+
+import (
+	"io"
+	"math"
+	"strconv"
+	"time"
+)
+
+// maxReadPrealloc caps the buffer ReadMessage allocates up front from a frame's
+// announced length, so a peer cannot make it allocate what it never sends.
+const maxReadPrealloc = 64 << 10
+
+// messageReader is the reader NextReader returns.
+type messageReader struct {
+	c   *Conn
+	seq uint64 // the NextReader call it belongs to
+}
+
+// NextReader returns the next data message received from the peer. The
+// returned messageType is either TextMessage or BinaryMessage.
+//
+// There can be at most one open reader on a connection. NextReader discards
+// the previous message if the application has not already consumed it.
+//
+// Applications must break out of the application's read loop when this
+// method returns a non-nil error value. Errors returned from this method are
+// permanent. Once this method returns a non-nil error, all subsequent calls to
+// this method return the same error.
+func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
+	c.readSeq++
+	if c.readMessageType != 0 {
+		if err := c.discardMessage(); err != nil {
+			return 0, nil, err
+		}
+	}
+	opcode, err := c.nextDataFrame()
+	if err != nil {
+		return 0, nil, err
+	}
+	mr := &c.readers[c.readSeq&1]
+	mr.seq = c.readSeq
+	return int(opcode), mr, nil
+}
+
+// ReadMessage is a helper method for getting a reader using NextReader and
+// reading from that reader to a buffer.
+func (c *Conn) ReadMessage() (messageType int, p []byte, err error) {
+	messageType, r, err := c.NextReader()
+	if err != nil {
+		return messageType, nil, err
+	}
+	// The first frame's length is a good first guess of the message size.
+	p = make([]byte, 0, min(c.readRemaining, maxReadPrealloc))
+	for {
+		if len(p) == cap(p) {
+			p = append(p, 0)[:len(p)]
+		}
+		n, err := r.Read(p[len(p):cap(p)])
+		p = p[:len(p)+n]
+		if err == io.EOF {
+			return messageType, p, nil
+		}
+		if err != nil {
+			return messageType, p, err
+		}
+	}
+}
+
+// Read implements io.Reader. It returns io.EOF at the end of the message.
+func (r *messageReader) Read(p []byte) (int, error) {
+	c := r.c
+	if r.seq != c.readSeq {
+		return 0, errReadStale
+	}
+	for c.readErr == nil {
+		if c.readRemaining > 0 {
+			return c.readPayload(p)
+		}
+		if c.readMessageType == 0 {
+			return 0, io.EOF
+		}
+		if _, err := c.nextDataFrame(); err != nil {
+			return 0, err
+		}
+	}
+	return 0, c.readErr
+}
+
+// readPayload reads bytes of the current frame into p.
+func (c *Conn) readPayload(p []byte) (int, error) {
+	if uint64(len(p)) > c.readRemaining {
+		p = p[:c.readRemaining]
+	}
+	n, err := c.br.Read(p)
+	p = p[:n]
+	c.readRemaining -= uint64(n)
+	if c.isServer {
+		c.readMaskPos = maskBytes(c.readMaskKey, c.readMaskPos, p)
+	}
+	if c.readMessageType == textFrame && !c.readUTF8.write(p) {
+		return 0, c.fail(CloseInvalidFramePayloadData, "invalid UTF-8 in text message")
+	}
+	if c.readRemaining == 0 && c.readFinal {
+		if err := c.endMessage(); err != nil {
+			return 0, err
+		}
+	}
+	if err != nil {
+		return n, c.setReadErr(err)
+	}
+	return n, nil
+}
+
+// endMessage closes the message in progress after its last payload byte.
+func (c *Conn) endMessage() error {
+	if c.readMessageType == textFrame && !c.readUTF8.complete() {
+		return c.fail(CloseInvalidFramePayloadData, "text message ends inside a UTF-8 sequence")
+	}
+	c.readMessageType = 0
+	return nil
+}
+
+// discardMessage reads and drops the rest of the message in progress. Its
+// bytes are still checked: RFC 6455 section 8.1 requires failing on invalid
+// UTF-8 whether or not the application reads the text.
+func (c *Conn) discardMessage() error {
+	mr := &c.readers[c.readSeq&1]
+	mr.seq = c.readSeq
+	_, err := io.Copy(io.Discard, mr)
+	return err
+}
+
+// nextDataFrame reads frames, handling control frames as they come, up to the
+// header of the next data frame, and returns its opcode.
+func (c *Conn) nextDataFrame() (byte, error) {
+	for c.readErr == nil {
+		h, err := c.readFrameHeader()
+		if err != nil {
+			return 0, c.setReadErr(err)
+		}
+		if err := c.checkFrameHeader(&h); err != nil {
+			return 0, err
+		}
+		if isControlOpcode(h.opcode) {
+			if err := c.handleControlFrame(&h); err != nil {
+				return 0, err
+			}
+			continue
+		}
+		if h.opcode != continuationFrame {
+			c.readMessageType = h.opcode
+			c.readLength = 0
+			c.readUTF8.reset()
+		}
+		if c.readLimit > 0 && h.payloadLength > uint64(c.readLimit-c.readLength) {
+			return 0, c.failWith(ErrReadLimit, CloseMessageTooBig, "message exceeds the read limit of "+strconv.FormatInt(c.readLimit, 10)+" bytes")
+		}
+		c.readLength += int64(h.payloadLength)
+		c.readFinal = h.final
+		c.readRemaining = h.payloadLength
+		c.readMaskKey = h.maskKey
+		c.readMaskPos = 0
+		if h.payloadLength == 0 && h.final {
+			if err := c.endMessage(); err != nil {
+				return 0, err
+			}
+		}
+		return h.opcode, nil
+	}
+	return 0, c.readErr
+}
+
+// readFrameHeader reads and decodes the next frame header.
+func (c *Conn) readFrameHeader() (frameHeader, error) {
+	p, err := c.br.Peek(minFrameHeaderSize)
+	if err != nil {
+		return frameHeader{}, err
+	}
+	n := encodedHeaderSize(p[1])
+	if p, err = c.br.Peek(n); err != nil {
+		if err == io.EOF {
+			err = io.ErrUnexpectedEOF
+		}
+		return frameHeader{}, err
+	}
+	h := decodeFrameHeader(p)
+	c.br.Discard(n)
+	return h, nil
+}
+
+// checkFrameHeader applies the rules of RFC 6455 section 5 to a header, and
+// fails the connection on the first one broken.
+func (c *Conn) checkFrameHeader(h *frameHeader) error {
+	switch {
+	case h.rsv != 0:
+		// RFC 6455 section 5.2: nonzero only when an extension defines it.
+		return c.fail(CloseProtocolError, "reserved bits set without a negotiated extension")
+	case h.opcode > binaryFrame && h.opcode < closeFrame, h.opcode > pongFrame:
+		return c.fail(CloseProtocolError, "reserved opcode "+strconv.Itoa(int(h.opcode)))
+	case c.isServer && !h.masked:
+		// RFC 6455 section 5.1: a client masks every frame, a server none.
+		return c.fail(CloseProtocolError, "unmasked client frame")
+	case !c.isServer && h.masked:
+		return c.fail(CloseProtocolError, "masked server frame")
+	case h.payloadLength > math.MaxInt64:
+		return c.fail(CloseProtocolError, "payload length with the most significant bit set")
+	case !h.minimalLength:
+		return c.fail(CloseProtocolError, "payload length not in its minimal encoding")
+	}
+	if isControlOpcode(h.opcode) {
+		switch {
+		case !h.final:
+			return c.fail(CloseProtocolError, "fragmented control frame")
+		case h.payloadLength > maxControlFramePayload:
+			return c.fail(CloseProtocolError, "control frame payload longer than 125 bytes")
+		}
+		return nil
+	}
+	switch {
+	case h.opcode == continuationFrame && c.readMessageType == 0:
+		return c.fail(CloseProtocolError, "continuation frame with no message to continue")
+	case h.opcode != continuationFrame && c.readMessageType != 0:
+		return c.fail(CloseProtocolError, "new data frame inside a fragmented message")
+	}
+	return nil
+}
+
+// handleControlFrame reads the payload of a control frame and acts on it
+// (RFC 6455 section 5.5).
+func (c *Conn) handleControlFrame(h *frameHeader) error {
+	payload := c.controlPayload[:h.payloadLength]
+	if _, err := io.ReadFull(c.br, payload); err != nil {
+		return c.setReadErr(err)
+	}
+	if c.isServer {
+		maskBytes(h.maskKey, 0, payload)
+	}
+	switch h.opcode {
+	case pingFrame:
+		if err := c.pingHandler(string(payload)); err != nil {
+			return c.setReadErr(err)
+		}
+	case pongFrame:
+		if err := c.pongHandler(string(payload)); err != nil {
+			return c.setReadErr(err)
+		}
+	case closeFrame:
+		code, text, perr := parseClosePayload(payload)
+		if perr != nil {
+			return c.failWith(perr, perr.Code, perr.Rule)
+		}
+		c.closeReceived.Store(true)
+		if err := c.closeHandler(code, text); err != nil {
+			return c.setReadErr(err)
+		}
+		return c.setReadErr(&CloseError{Code: code, Text: text})
+	}
+	return nil
+}
+
+// setReadErr makes err the permanent result of every read. A connection that
+// ends without a close frame reports CloseAbnormalClosure, as RFC 6455
+// section 7.1.5 describes.
+func (c *Conn) setReadErr(err error) error {
+	if err == io.EOF || err == io.ErrUnexpectedEOF {
+		err = &CloseError{Code: CloseAbnormalClosure, Text: io.ErrUnexpectedEOF.Error()}
+	}
+	c.readErr = err
+	return err
+}
+
+// fail fails the connection for a broken rule (RFC 6455 section 7.1.7).
+func (c *Conn) fail(code int, rule string) error {
+	return c.failWith(newProtocolError(code, rule), code, rule)
+}
+
+// failWith sends a close frame with code and reason, then makes err the
+// permanent result of every read.
+func (c *Conn) failWith(err error, code int, reason string) error {
+	// The close frame is best effort: the peer may be gone already.
+	_ = c.WriteControl(CloseMessage, FormatCloseMessage(code, truncateCloseReason(reason)), time.Now().Add(controlWriteWait))
+	c.readErr = err
+	return err
+}
+
+// truncateCloseReason keeps a reason within the 123 bytes a close frame has
+// room for; reasons are ASCII.
+func truncateCloseReason(reason string) string {
+	const maxReason = maxControlFramePayload - closeCodeSize
+	if len(reason) > maxReason {
+		return reason[:maxReason]
+	}
+	return reason
+}

@@ -1,0 +1,365 @@
+package websocket
+
+import (
+	"compress/flate"
+	"io"
+	"math/rand/v2"
+	"time"
+)
+
+// newMaskKey returns a fresh masking key. RFC 6455 section 5.3 asks for keys
+// an attacker cannot predict; math/rand/v2's global generator is ChaCha8,
+// seeded from the operating system, and costs no system call.
+func newMaskKey() [maskKeySize]byte {
+	k := rand.Uint32()
+	return [maskKeySize]byte{byte(k), byte(k >> 8), byte(k >> 16), byte(k >> 24)}
+}
+
+// lockFrame takes the frame lock, waiting at most until deadline (no limit
+// when it is zero).
+func (c *Conn) lockFrame(deadline time.Time) error {
+	select {
+	case c.frameMu <- struct{}{}:
+		return nil
+	default:
+	}
+	if deadline.IsZero() {
+		c.frameMu <- struct{}{}
+		return nil
+	}
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	select {
+	case c.frameMu <- struct{}{}:
+		return nil
+	case <-timer.C:
+		return timeoutError{}
+	}
+}
+
+func (c *Conn) unlockFrame() { <-c.frameMu }
+
+// writeErr returns the error that ended the write side, if any.
+func (c *Conn) writeErr() error {
+	if f := c.writeFailure.Load(); f != nil {
+		return f.err
+	}
+	return nil
+}
+
+// failWrites makes err the answer to every later write.
+func (c *Conn) failWrites(err error) {
+	c.writeFailure.CompareAndSwap(nil, &writeFailure{err})
+}
+
+// writeLocked writes frame, followed by rest when it is not empty, to the
+// network with the write deadline d (UnixNano, 0 for none). The caller holds
+// the frame lock. An error ends the write side: a frame may be half sent.
+func (c *Conn) writeLocked(d int64, frame, rest []byte) error {
+	if err := c.writeErr(); err != nil {
+		return err
+	}
+	if d != c.appliedDeadline {
+		var t time.Time
+		if d != 0 {
+			t = time.Unix(0, d)
+		}
+		if err := c.conn.SetWriteDeadline(t); err != nil {
+			c.failWrites(err)
+			return err
+		}
+		c.appliedDeadline = d
+	}
+	var err error
+	if len(rest) == 0 {
+		_, err = c.conn.Write(frame)
+	} else {
+		// One writev system call for the header and a payload that is too
+		// large to copy into the write buffer.
+		c.vector = [2][]byte{frame, rest}
+		c.buffers = c.vector[:]
+		_, err = c.buffers.WriteTo(c.conn)
+		c.vector = [2][]byte{}
+	}
+	if err != nil {
+		c.failWrites(err)
+	}
+	return err
+}
+
+// WriteControl writes a control message with the given deadline. The allowed
+// message types are CloseMessage, PingMessage and PongMessage.
+//
+// WriteControl may be called at any time, also while another goroutine writes
+// a data message: the control frame goes between two of its frames. The
+// deadline bounds both the wait for the connection and the write; a zero
+// deadline means the one set by SetWriteDeadline.
+func (c *Conn) WriteControl(messageType int, data []byte, deadline time.Time) error {
+	if messageType != CloseMessage && messageType != PingMessage && messageType != PongMessage {
+		return errBadMessageType
+	}
+	if len(data) > maxControlFramePayload {
+		return errControlTooLong
+	}
+	return c.writeControl(byte(messageType), data, deadline)
+}
+
+func (c *Conn) writeControl(opcode byte, data []byte, deadline time.Time) error {
+	if err := c.lockFrame(deadline); err != nil {
+		return err
+	}
+	defer c.unlockFrame()
+
+	masked := !c.isServer
+	headerSize := frameHeaderSize(len(data), masked)
+	frame := c.controlFrame[:headerSize+len(data)]
+	var key [maskKeySize]byte
+	if masked {
+		key = newMaskKey()
+	}
+	putFrameHeader(frame[:headerSize], finalBit|opcode, len(data), masked, key)
+	payload := frame[headerSize:]
+	copy(payload, data)
+	if masked {
+		maskBytes(key, 0, payload)
+	}
+	d := c.writeDeadline.Load()
+	if !deadline.IsZero() {
+		d = deadline.UnixNano()
+	}
+	if err := c.writeLocked(d, frame, nil); err != nil {
+		return err
+	}
+	if opcode == closeFrame {
+		// RFC 6455 section 5.5.1: nothing more may be sent after a close frame.
+		c.closeSent.Store(true)
+		c.failWrites(ErrCloseSent)
+	}
+	return nil
+}
+
+// writeDataFrame sends the n payload bytes that follow the header room of buf
+// as one frame whose first header byte is first.
+func (c *Conn) writeDataFrame(buf []byte, n int, first byte) error {
+	masked := !c.isServer
+	payload := buf[maxFrameHeaderSize : maxFrameHeaderSize+n]
+	var key [maskKeySize]byte
+	if masked {
+		key = newMaskKey()
+		maskBytes(key, 0, payload)
+	}
+	start := maxFrameHeaderSize - frameHeaderSize(n, masked)
+	putFrameHeader(buf[start:maxFrameHeaderSize], first, n, masked, key)
+
+	c.lockFrame(time.Time{})
+	defer c.unlockFrame()
+	return c.writeLocked(c.writeDeadline.Load(), buf[start:maxFrameHeaderSize+n], nil)
+}
+
+// WriteMessage is a helper method for getting a writer using NextWriter,
+// writing the message and closing the writer.
+//
+// Unlike gorilla/websocket, WriteMessage may be called from several goroutines
+// at once: each message goes out whole, never interleaved with another, and a
+// message is one frame written with one system call when it fits the write
+// buffer.
+func (c *Conn) WriteMessage(messageType int, data []byte) error {
+	switch messageType {
+	case TextMessage, BinaryMessage:
+	case CloseMessage, PingMessage, PongMessage:
+		return c.WriteControl(messageType, data, time.Time{})
+	default:
+		return errBadMessageType
+	}
+	c.messageMu.Lock()
+	defer c.messageMu.Unlock()
+	return c.writeMessageLocked(byte(messageType), data)
+}
+
+// writeMessageLocked sends data as one frame. The caller holds messageMu.
+func (c *Conn) writeMessageLocked(opcode byte, data []byte) error {
+	if err := c.writeErr(); err != nil {
+		return err
+	}
+	buf := c.acquireWriteBuffer()
+	defer c.releaseWriteBuffer(buf)
+
+	if len(data) <= c.writeBufferSize {
+		n := copy(buf.data[maxFrameHeaderSize:], data)
+		return c.writeDataFrame(buf.data, n, finalBit|opcode)
+	}
+	if c.isServer {
+		// The payload goes out as it is, behind the header, in one writev.
+		start := maxFrameHeaderSize - frameHeaderSize(len(data), false)
+		header := buf.data[start:maxFrameHeaderSize]
+		putFrameHeader(header, finalBit|opcode, len(data), false, [maskKeySize]byte{})
+		c.lockFrame(time.Time{})
+		defer c.unlockFrame()
+		return c.writeLocked(c.writeDeadline.Load(), header, data)
+	}
+	return c.writeLargeMaskedFrame(buf.data, finalBit|opcode, data)
+}
+
+// writeLargeMaskedFrame sends data, larger than the write buffer, as one
+// masked frame: the payload is masked a buffer at a time, since the caller's
+// bytes must not change.
+func (c *Conn) writeLargeMaskedFrame(buf []byte, first byte, data []byte) error {
+	key := newMaskKey()
+	start := maxFrameHeaderSize - frameHeaderSize(len(data), true)
+	putFrameHeader(buf[start:maxFrameHeaderSize], first, len(data), true, key)
+
+	c.lockFrame(time.Time{})
+	defer c.unlockFrame()
+	d := c.writeDeadline.Load()
+	pos := 0
+	for len(data) > 0 {
+		n := copy(buf[maxFrameHeaderSize:], data)
+		data = data[n:]
+		pos = maskBytes(key, pos, buf[maxFrameHeaderSize:maxFrameHeaderSize+n])
+		if err := c.writeLocked(d, buf[start:maxFrameHeaderSize+n], nil); err != nil {
+			return err
+		}
+		start = maxFrameHeaderSize // the header went with the first chunk
+	}
+	return nil
+}
+
+// NextWriter returns a writer for the next message to send. The writer's Close
+// method flushes the complete message to the network.
+//
+// There can be at most one open writer on a connection. NextWriter closes the
+// previous writer if the application has not already done so. While a writer
+// is open, WriteMessage, WriteJSON and WritePreparedMessage called from other
+// goroutines wait for its Close.
+//
+// All message types (TextMessage, BinaryMessage, CloseMessage, PingMessage and
+// PongMessage) are supported.
+func (c *Conn) NextWriter(messageType int) (io.WriteCloser, error) {
+	switch messageType {
+	case TextMessage, BinaryMessage, CloseMessage, PingMessage, PongMessage:
+	default:
+		return nil, errBadMessageType
+	}
+	if w := c.openWriter.Load(); w != nil {
+		w.Close()
+	}
+	if err := c.writeErr(); err != nil {
+		return nil, err
+	}
+	c.messageMu.Lock()
+	c.writerSeq++
+	w := &c.writers[c.writerSeq&1]
+	*w = messageWriter{c: c, opcode: byte(messageType), control: isControlOpcode(byte(messageType)), buf: c.acquireWriteBuffer()}
+	c.openWriter.Store(w)
+	return w, nil
+}
+
+// messageWriter is the writer NextWriter returns. It fills the write buffer
+// and sends a frame each time the buffer is full; Close sends the last frame.
+type messageWriter struct {
+	c       *Conn
+	opcode  byte // of the next frame: the message type, then continuation
+	control bool // a control message, sent whole on Close
+	buf     *writeBuffer
+	n       int // payload bytes in buf
+	err     error
+}
+
+// Write implements io.Writer.
+func (w *messageWriter) Write(p []byte) (int, error) {
+	if w.buf == nil {
+		return 0, errWriteClosed
+	}
+	written := 0
+	for len(p) > 0 {
+		if w.err != nil {
+			return written, w.err
+		}
+		if w.n == w.c.writeBufferSize {
+			w.flush(false)
+			continue
+		}
+		n := copy(w.buf.data[maxFrameHeaderSize+w.n:], p)
+		w.n += n
+		written += n
+		p = p[n:]
+	}
+	return written, nil
+}
+
+// WriteString writes s without converting it to a byte slice first.
+func (w *messageWriter) WriteString(s string) (int, error) {
+	if w.buf == nil {
+		return 0, errWriteClosed
+	}
+	written := 0
+	for len(s) > 0 {
+		if w.err != nil {
+			return written, w.err
+		}
+		if w.n == w.c.writeBufferSize {
+			w.flush(false)
+			continue
+		}
+		n := copy(w.buf.data[maxFrameHeaderSize+w.n:], s)
+		w.n += n
+		written += n
+		s = s[n:]
+	}
+	return written, nil
+}
+
+// flush sends the buffered payload as a frame.
+func (w *messageWriter) flush(final bool) {
+	if w.control {
+		// A control message cannot be fragmented (RFC 6455 section 5.5).
+		if !final || w.n > maxControlFramePayload {
+			w.err = errControlTooLong
+			return
+		}
+		w.err = w.c.writeControl(w.opcode, w.buf.data[maxFrameHeaderSize:maxFrameHeaderSize+w.n], time.Time{})
+		return
+	}
+	first := w.opcode
+	if final {
+		first |= finalBit
+	}
+	w.err = w.c.writeDataFrame(w.buf.data, w.n, first)
+	w.opcode = continuationFrame
+	w.n = 0
+}
+
+// Close sends what is left of the message and releases the writer.
+func (w *messageWriter) Close() error {
+	if w.buf == nil {
+		return errWriteClosed
+	}
+	if w.err == nil {
+		w.flush(true)
+	}
+	c := w.c
+	c.releaseWriteBuffer(w.buf)
+	w.buf = nil
+	c.openWriter.CompareAndSwap(w, nil)
+	c.messageMu.Unlock()
+	return w.err
+}
+
+// EnableWriteCompression enables and disables write compression of subsequent
+// text and binary messages. This function is a noop if compression was not
+// negotiated with the peer.
+func (c *Conn) EnableWriteCompression(enable bool) {
+	c.compressWrites.Store(enable)
+}
+
+// SetCompressionLevel sets the flate compression level for subsequent
+// text and binary messages. This function is a noop if compression was not
+// negotiated with the peer. See the compress/flate package for a description
+// of compression levels.
+func (c *Conn) SetCompressionLevel(level int) error {
+	if level < flate.HuffmanOnly || level > flate.BestCompression {
+		return errInvalidCompressLevel
+	}
+	c.compressionLevel.Store(int32(level))
+	return nil
+}
