@@ -70,6 +70,10 @@ type Dialer struct {
 	// guarantee that compression will be supported.
 	EnableCompression bool
 
+	// Compression tunes the permessage-deflate offer when EnableCompression
+	// is true. Nil means the defaults of CompressionOptions.
+	Compression *CompressionOptions
+
 	// Jar specifies the cookie jar.
 	// If Jar is nil, cookies are not sent in requests and ignored
 	// in responses.
@@ -172,6 +176,12 @@ func (d *Dialer) newHandshakeRequest(ctx context.Context, urlStr string, request
 	req.Header["Sec-WebSocket-Version"] = []string{webSocketVersion}
 	if len(d.Subprotocols) > 0 {
 		req.Header["Sec-WebSocket-Protocol"] = []string{strings.Join(d.Subprotocols, ", ")}
+	}
+	if d.EnableCompression {
+		if err := d.Compression.validate(); err != nil {
+			return nil, err
+		}
+		req.Header["Sec-WebSocket-Extensions"] = []string{deflateOfferHeader(d.Compression)}
 	}
 	for k, vs := range requestHeader {
 		switch {
@@ -315,8 +325,9 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 		// RFC 6455 section 4.1: the server may only choose what was offered.
 		return nil, resp, errors.New("websocket: server selected subprotocol " + subprotocol + ", which the client did not offer")
 	}
-	if ext := resp.Header.Get("Sec-Websocket-Extensions"); ext != "" {
-		return nil, resp, errors.New("websocket: server accepted an extension the client did not offer: " + ext)
+	compression, err := d.acceptExtensions(resp.Header)
+	if err != nil {
+		return nil, resp, err
 	}
 	resp.Body = io.NopCloser(bytes.NewReader(nil))
 	if !stop() {
@@ -328,7 +339,31 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 	}
 	c := newConn(netConn, false, br, readBufferSize, writeBufferSize, d.WriteBufferPool)
 	c.subprotocol = subprotocol
+	c.compression = compression
 	return c, resp, nil
+}
+
+// acceptExtensions checks the extensions of the server's answer against the
+// offer: none, or permessage-deflate as offered (RFC 6455 section 4.1).
+func (d *Dialer) acceptExtensions(h http.Header) (*deflateParams, error) {
+	if len(h.Values("Sec-Websocket-Extensions")) == 0 {
+		return nil, nil
+	}
+	responses, err := parseExtensions(h)
+	if err != nil {
+		return nil, err
+	}
+	if len(responses) == 0 {
+		return nil, nil
+	}
+	if !d.EnableCompression {
+		return nil, errors.New("websocket: server accepted an extension the client did not offer: " + responses[0].name)
+	}
+	params, err := acceptDeflateResponse(responses, d.Compression)
+	if err != nil {
+		return nil, err
+	}
+	return &params, nil
 }
 
 // contextError prefers the context's error to the I/O error it caused. The

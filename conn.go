@@ -82,18 +82,27 @@ type Conn struct {
 	// Reading: one goroutine at a time.
 	br              *bufio.Reader
 	readErr         error
-	readMessageType byte   // opcode of the message in progress, 0 between messages
+	readMessageType byte   // opcode of the message whose frames arrive, 0 between messages
+	readText        bool   // the message being delivered is text, checked as UTF-8
+	readCompressed  bool   // the message being delivered is compressed (RSV1)
+	readInflating   bool   // a compressed message has output left to deliver
 	readFinal       bool   // the current frame is the last of its message
 	readRemaining   uint64 // payload bytes of the current frame not yet read
 	readMaskKey     [maskKeySize]byte
 	readMaskPos     int
-	readLength      int64 // bytes of the message in progress so far
+	readLength      int64 // decompressed bytes of the compressed message delivered so far
+	readRawLength   int64 // bytes of the message received so far, compressed or not
 	readLimit       int64
 	readSeq         uint64
 	readers         [2]messageReader // alternate so a stale reader is detected
 	readUTF8        utf8Validator
 	controlPayload  [maxControlFramePayload]byte
 	closeReceived   atomic.Bool
+
+	// permessage-deflate; compression is nil when it was not negotiated.
+	compression *deflateParams
+	deflater    *deflater // guarded by messageMu; the compressor kept under context takeover
+	inflater    *inflater // the decompressor of the message being read, or kept under context takeover
 
 	pingHandler  func(appData string) error
 	pongHandler  func(appData string) error
@@ -127,6 +136,8 @@ func newConn(conn net.Conn, isServer bool, br *bufio.Reader, readBufferSize, wri
 		writeBufferSize: writeBufferSize,
 	}
 	c.readers[0].c, c.readers[1].c = c, c
+	c.compressWrites.Store(true)
+	c.compressionLevel.Store(defaultCompressionLevel)
 	c.SetPingHandler(nil)
 	c.SetPongHandler(nil)
 	c.SetCloseHandler(nil)

@@ -16,8 +16,25 @@ type PreparedMessage struct {
 	messageType int
 	data        []byte
 
-	serverFrameOnce sync.Once
-	serverFrame     []byte // header and payload of the unmasked frame a server sends
+	mu       sync.Mutex
+	variants map[preparedKey]*preparedVariant
+}
+
+// preparedKey names an encoding of a prepared message: how its payload is
+// compressed, if at all.
+type preparedKey struct {
+	compressed bool
+	level      int
+	windowBits int
+}
+
+// preparedVariant is one encoding, built once.
+type preparedVariant struct {
+	once    sync.Once
+	first   byte   // first header byte: final bit, RSV1, opcode
+	payload []byte // compressed or not
+	frame   []byte // header and payload of the unmasked frame a server sends
+	err     error
 }
 
 // NewPreparedMessage returns an initialized PreparedMessage. You can then
@@ -34,35 +51,83 @@ func NewPreparedMessage(messageType int, data []byte) (*PreparedMessage, error) 
 	default:
 		return nil, errBadMessageType
 	}
-	return &PreparedMessage{messageType: messageType, data: data}, nil
+	return &PreparedMessage{messageType: messageType, data: data, variants: make(map[preparedKey]*preparedVariant)}, nil
 }
 
-// frame returns the encoded frame a server sends, built on first use.
-func (pm *PreparedMessage) frame() []byte {
-	pm.serverFrameOnce.Do(func() {
-		headerSize := frameHeaderSize(len(pm.data), false)
-		f := make([]byte, headerSize+len(pm.data))
-		putFrameHeader(f[:headerSize], finalBit|byte(pm.messageType), len(pm.data), false, [maskKeySize]byte{})
-		copy(f[headerSize:], pm.data)
-		pm.serverFrame = f
-	})
-	return pm.serverFrame
+// variant returns the encoding for key, building it on first use.
+func (pm *PreparedMessage) variant(key preparedKey) *preparedVariant {
+	pm.mu.Lock()
+	v := pm.variants[key]
+	if v == nil {
+		v = new(preparedVariant)
+		pm.variants[key] = v
+	}
+	pm.mu.Unlock()
+	v.once.Do(func() { v.build(pm, key) })
+	return v
+}
+
+func (v *preparedVariant) build(pm *PreparedMessage, key preparedKey) {
+	v.first = finalBit | byte(pm.messageType)
+	v.payload = pm.data
+	if key.compressed {
+		d := newDeflater(key.level, key.windowBits)
+		var compressed bytesWriter
+		d.trim.dst = &compressed
+		if v.err = d.write(pm.data); v.err == nil {
+			v.err = d.endMessage()
+		}
+		d.release()
+		v.first |= rsv1Bit
+		v.payload = compressed
+	}
+	headerSize := frameHeaderSize(len(v.payload), false)
+	v.frame = make([]byte, headerSize+len(v.payload))
+	putFrameHeader(v.frame[:headerSize], v.first, len(v.payload), false, [maskKeySize]byte{})
+	copy(v.frame[headerSize:], v.payload)
+}
+
+// bytesWriter is an io.Writer that appends to itself.
+type bytesWriter []byte
+
+func (b *bytesWriter) Write(p []byte) (int, error) {
+	*b = append(*b, p...)
+	return len(p), nil
 }
 
 // WritePreparedMessage writes prepared message into connection.
 //
 // Like WriteMessage, it may be called from several goroutines at once. A
-// server sends the frame encoded once for every connection; a client masks
-// each frame with a key of its own, as RFC 6455 section 5.3 requires.
+// server sends a frame encoded once for all connections with the same
+// compression options; a client masks each frame with a key of its own, as
+// RFC 6455 section 5.3 requires. A connection whose compressor keeps its
+// window across messages (context takeover) compresses the message itself,
+// since its output depends on what the connection sent before.
 func (c *Conn) WritePreparedMessage(pm *PreparedMessage) error {
-	if !c.isServer || isControlOpcode(byte(pm.messageType)) {
+	if isControlOpcode(byte(pm.messageType)) {
 		// Control frames are too small to be worth caching.
-		return c.WriteMessage(pm.messageType, pm.data)
+		return c.WriteControl(pm.messageType, pm.data, time.Time{})
 	}
-	frame := pm.frame()
+	var key preparedKey
+	if c.shouldCompress(len(pm.data)) {
+		if c.compression.writeContextTakeover {
+			return c.WriteMessage(pm.messageType, pm.data)
+		}
+		key = preparedKey{compressed: true, level: int(c.compressionLevel.Load()), windowBits: c.compression.writeWindowBits}
+	}
+	v := pm.variant(key)
+	if v.err != nil {
+		return v.err
+	}
 	c.messageMu.Lock()
 	defer c.messageMu.Unlock()
+	if !c.isServer {
+		return c.writeMessageLocked(v.first, v.payload)
+	}
+	if err := c.writeErr(); err != nil {
+		return err
+	}
 	c.lockFrame(time.Time{})
 	defer c.unlockFrame()
-	return c.writeLocked(c.writeDeadline.Load(), frame, nil)
+	return c.writeLocked(c.writeDeadline.Load(), v.frame, nil)
 }

@@ -29,7 +29,7 @@ type messageReader struct {
 // this method return the same error.
 func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 	c.readSeq++
-	if c.readMessageType != 0 {
+	if c.readMessageType != 0 || c.readInflating {
 		if err := c.discardMessage(); err != nil {
 			return 0, nil, err
 		}
@@ -37,6 +37,10 @@ func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 	opcode, err := c.nextDataFrame()
 	if err != nil {
 		return 0, nil, err
+	}
+	if c.readCompressed {
+		c.startInflating()
+		c.readInflating = true
 	}
 	mr := &c.readers[c.readSeq&1]
 	mr.seq = c.readSeq
@@ -70,9 +74,22 @@ func (c *Conn) ReadMessage() (messageType int, p []byte, err error) {
 // Read implements io.Reader. It returns io.EOF at the end of the message.
 func (r *messageReader) Read(p []byte) (int, error) {
 	c := r.c
-	if r.seq != c.readSeq {
+	switch {
+	case r.seq != c.readSeq:
 		return 0, errReadStale
+	case c.readErr != nil:
+		return 0, c.readErr
+	case c.readInflating:
+		return c.readInflated(p)
+	case c.readCompressed:
+		return 0, io.EOF
 	}
+	return c.readRawMessage(p)
+}
+
+// readRawMessage reads payload bytes of the current message as they came on
+// the wire (unmasked), frame after frame, and returns io.EOF at its end.
+func (c *Conn) readRawMessage(p []byte) (int, error) {
 	for c.readErr == nil {
 		if c.readRemaining > 0 {
 			return c.readPayload(p)
@@ -98,7 +115,7 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 	if c.isServer {
 		c.readMaskPos = maskBytes(c.readMaskKey, c.readMaskPos, p)
 	}
-	if c.readMessageType == textFrame && !c.readUTF8.write(p) {
+	if c.readText && !c.readCompressed && !c.readUTF8.write(p) {
 		return 0, c.fail(CloseInvalidFramePayloadData, "invalid UTF-8 in text message")
 	}
 	if c.readRemaining == 0 && c.readFinal {
@@ -113,8 +130,9 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 }
 
 // endMessage closes the message in progress after its last payload byte.
+// The text of a compressed message is checked as it is decompressed.
 func (c *Conn) endMessage() error {
-	if c.readMessageType == textFrame && !c.readUTF8.complete() {
+	if c.readText && !c.readCompressed && !c.readUTF8.complete() {
 		return c.fail(CloseInvalidFramePayloadData, "text message ends inside a UTF-8 sequence")
 	}
 	c.readMessageType = 0
@@ -150,13 +168,15 @@ func (c *Conn) nextDataFrame() (byte, error) {
 		}
 		if h.opcode != continuationFrame {
 			c.readMessageType = h.opcode
-			c.readLength = 0
+			c.readText = h.opcode == textFrame
+			c.readCompressed = h.rsv&rsv1Bit != 0
+			c.readLength, c.readRawLength = 0, 0
 			c.readUTF8.reset()
 		}
-		if c.readLimit > 0 && h.payloadLength > uint64(c.readLimit-c.readLength) {
+		if limit := c.rawReadLimit(); limit > 0 && h.payloadLength > uint64(limit-c.readRawLength) {
 			return 0, c.failWith(ErrReadLimit, CloseMessageTooBig, "message exceeds the read limit of "+strconv.FormatInt(c.readLimit, 10)+" bytes")
 		}
-		c.readLength += int64(h.payloadLength)
+		c.readRawLength += int64(h.payloadLength)
 		c.readFinal = h.final
 		c.readRemaining = h.payloadLength
 		c.readMaskKey = h.maskKey
@@ -169,6 +189,17 @@ func (c *Conn) nextDataFrame() (byte, error) {
 		return h.opcode, nil
 	}
 	return 0, c.readErr
+}
+
+// rawReadLimit is the most payload bytes a message may have on the wire. A
+// compressed message is limited by its decompressed size, checked as it is
+// read, and on the wire by the limit plus what deflate's stored blocks add to
+// data that does not compress (5 bytes in 64 KiB).
+func (c *Conn) rawReadLimit() int64 {
+	if c.readLimit <= 0 || !c.readCompressed {
+		return c.readLimit
+	}
+	return c.readLimit + c.readLimit>>10 + 64
 }
 
 // readFrameHeader reads and decodes the next frame header.
@@ -193,9 +224,11 @@ func (c *Conn) readFrameHeader() (frameHeader, error) {
 // fails the connection on the first one broken.
 func (c *Conn) checkFrameHeader(h *frameHeader) error {
 	switch {
-	case h.rsv != 0:
+	case h.rsv&(rsv2Bit|rsv3Bit) != 0:
 		// RFC 6455 section 5.2: nonzero only when an extension defines it.
-		return c.fail(CloseProtocolError, "reserved bits set without a negotiated extension")
+		return c.fail(CloseProtocolError, "reserved bits: RSV2 or RSV3 set")
+	case h.rsv&rsv1Bit != 0 && c.compression == nil:
+		return c.fail(CloseProtocolError, "reserved bits: RSV1 set without a negotiated extension")
 	case h.opcode > binaryFrame && h.opcode < closeFrame, h.opcode > pongFrame:
 		return c.fail(CloseProtocolError, "reserved opcode "+strconv.Itoa(int(h.opcode)))
 	case c.isServer && !h.masked:
@@ -210,6 +243,9 @@ func (c *Conn) checkFrameHeader(h *frameHeader) error {
 	}
 	if isControlOpcode(h.opcode) {
 		switch {
+		case h.rsv != 0:
+			// RFC 7692 section 6: RSV1 marks a compressed data message only.
+			return c.fail(CloseProtocolError, "reserved bits: RSV1 set on a control frame")
 		case !h.final:
 			return c.fail(CloseProtocolError, "fragmented control frame")
 		case h.payloadLength > maxControlFramePayload:
@@ -222,6 +258,9 @@ func (c *Conn) checkFrameHeader(h *frameHeader) error {
 		return c.fail(CloseProtocolError, "continuation frame with no message to continue")
 	case h.opcode != continuationFrame && c.readMessageType != 0:
 		return c.fail(CloseProtocolError, "new data frame inside a fragmented message")
+	case h.opcode == continuationFrame && h.rsv != 0:
+		// RFC 7692 section 6.1: only the first frame of a message carries RSV1.
+		return c.fail(CloseProtocolError, "reserved bits: RSV1 set on a continuation frame")
 	}
 	return nil
 }

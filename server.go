@@ -56,6 +56,12 @@ type Upgrader struct {
 	// message compression (RFC 7692). Setting this value to true does not
 	// guarantee that compression will be supported.
 	EnableCompression bool
+
+	// Compression tunes permessage-deflate when EnableCompression is true:
+	// context takeover, window sizes and the size under which messages go
+	// uncompressed. Nil means the defaults of CompressionOptions, which keep
+	// no compression state in idle connections.
+	Compression *CompressionOptions
 }
 
 // Texts of the handshake failures, in the words gorilla/websocket uses.
@@ -111,12 +117,23 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, responseHeade
 		return u.reject(w, r, http.StatusBadRequest, errBadChallengeKey)
 	}
 	subprotocol := u.selectSubprotocol(r, responseHeader)
+	var extensionResponse string
+	var compression deflateParams
+	if u.EnableCompression {
+		if err := u.Compression.validate(); err != nil {
+			return u.reject(w, r, http.StatusInternalServerError, err.Error())
+		}
+		// A malformed header only means no compression; the handshake stands.
+		if offers, err := parseExtensions(r.Header); err == nil {
+			extensionResponse, compression = negotiateDeflate(offers, u.Compression)
+		}
+	}
 
 	netConn, brw, err := http.NewResponseController(w).Hijack()
 	if err != nil {
 		return u.reject(w, r, http.StatusInternalServerError, errNoHijack+": "+err.Error())
 	}
-	if err := u.writeHandshakeResponse(netConn, brw.Writer, challengeKey, subprotocol, responseHeader); err != nil {
+	if err := u.writeHandshakeResponse(netConn, brw.Writer, challengeKey, subprotocol, extensionResponse, responseHeader); err != nil {
 		netConn.Close()
 		return nil, err
 	}
@@ -129,12 +146,15 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, responseHeade
 	}
 	c := newConn(netConn, true, br, u.ReadBufferSize, u.WriteBufferSize, u.WriteBufferPool)
 	c.subprotocol = subprotocol
+	if extensionResponse != "" {
+		c.compression = &compression
+	}
 	return c, nil
 }
 
 // writeHandshakeResponse sends the 101 response (RFC 6455 section 4.2.2)
 // through the server's own write buffer, bounded by HandshakeTimeout.
-func (u *Upgrader) writeHandshakeResponse(netConn net.Conn, bw *bufio.Writer, challengeKey, subprotocol string, responseHeader http.Header) error {
+func (u *Upgrader) writeHandshakeResponse(netConn net.Conn, bw *bufio.Writer, challengeKey, subprotocol, extensions string, responseHeader http.Header) error {
 	if u.HandshakeTimeout > 0 {
 		if err := netConn.SetWriteDeadline(time.Now().Add(u.HandshakeTimeout)); err != nil {
 			return err
@@ -146,6 +166,11 @@ func (u *Upgrader) writeHandshakeResponse(netConn net.Conn, bw *bufio.Writer, ch
 	if subprotocol != "" {
 		bw.WriteString("Sec-WebSocket-Protocol: ")
 		bw.WriteString(subprotocol)
+		bw.WriteString("\r\n")
+	}
+	if extensions != "" {
+		bw.WriteString("Sec-WebSocket-Extensions: ")
+		bw.WriteString(extensions)
 		bw.WriteString("\r\n")
 	}
 	// The subprotocol line above replaces any the application set.

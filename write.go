@@ -1,10 +1,11 @@
 package websocket
 
 import (
-	"compress/flate"
 	"io"
 	"math/rand/v2"
 	"time"
+
+	"github.com/valyala/bytebufferpool"
 )
 
 // newMaskKey returns a fresh masking key. RFC 6455 section 5.3 asks for keys
@@ -173,11 +174,34 @@ func (c *Conn) WriteMessage(messageType int, data []byte) error {
 	}
 	c.messageMu.Lock()
 	defer c.messageMu.Unlock()
-	return c.writeMessageLocked(byte(messageType), data)
+	if c.shouldCompress(len(data)) {
+		return c.writeCompressedLocked(byte(messageType), data)
+	}
+	return c.writeMessageLocked(finalBit|byte(messageType), data)
 }
 
-// writeMessageLocked sends data as one frame. The caller holds messageMu.
-func (c *Conn) writeMessageLocked(opcode byte, data []byte) error {
+// shouldCompress reports whether a message of size bytes goes compressed.
+func (c *Conn) shouldCompress(size int) bool {
+	return c.compression != nil && c.compressWrites.Load() && size >= c.compression.threshold
+}
+
+// writeCompressedLocked deflates data and sends it as one frame with RSV1
+// (RFC 7692 section 6). The caller holds messageMu.
+func (c *Conn) writeCompressedLocked(opcode byte, data []byte) error {
+	if err := c.writeErr(); err != nil {
+		return err
+	}
+	compressed := bytebufferpool.Get()
+	defer bytebufferpool.Put(compressed)
+	if err := c.compressMessage(compressed, data); err != nil {
+		return err
+	}
+	return c.writeMessageLocked(finalBit|rsv1Bit|opcode, compressed.B)
+}
+
+// writeMessageLocked sends data as one frame whose first header byte is
+// first. The caller holds messageMu.
+func (c *Conn) writeMessageLocked(first byte, data []byte) error {
 	if err := c.writeErr(); err != nil {
 		return err
 	}
@@ -186,18 +210,18 @@ func (c *Conn) writeMessageLocked(opcode byte, data []byte) error {
 
 	if len(data) <= c.writeBufferSize {
 		n := copy(buf.data[maxFrameHeaderSize:], data)
-		return c.writeDataFrame(buf.data, n, finalBit|opcode)
+		return c.writeDataFrame(buf.data, n, first)
 	}
 	if c.isServer {
 		// The payload goes out as it is, behind the header, in one writev.
 		start := maxFrameHeaderSize - frameHeaderSize(len(data), false)
 		header := buf.data[start:maxFrameHeaderSize]
-		putFrameHeader(header, finalBit|opcode, len(data), false, [maskKeySize]byte{})
+		putFrameHeader(header, first, len(data), false, [maskKeySize]byte{})
 		c.lockFrame(time.Time{})
 		defer c.unlockFrame()
 		return c.writeLocked(c.writeDeadline.Load(), header, data)
 	}
-	return c.writeLargeMaskedFrame(buf.data, finalBit|opcode, data)
+	return c.writeLargeMaskedFrame(buf.data, first, data)
 }
 
 // writeLargeMaskedFrame sends data, larger than the write buffer, as one
@@ -250,47 +274,61 @@ func (c *Conn) NextWriter(messageType int) (io.WriteCloser, error) {
 	c.writerSeq++
 	w := &c.writers[c.writerSeq&1]
 	*w = messageWriter{c: c, opcode: byte(messageType), control: isControlOpcode(byte(messageType)), buf: c.acquireWriteBuffer()}
+	w.raw.w = w
+	if !w.control && c.shouldCompress(0) {
+		// The size is not known in advance, so the threshold does not apply.
+		w.rsv = rsv1Bit
+		w.deflater = c.acquireDeflater()
+		w.deflater.trim.dst = &w.raw
+	}
 	c.openWriter.Store(w)
 	return w, nil
 }
 
 // messageWriter is the writer NextWriter returns. It fills the write buffer
 // and sends a frame each time the buffer is full; Close sends the last frame.
+// A compressed message goes through the deflater first.
 type messageWriter struct {
-	c       *Conn
-	opcode  byte // of the next frame: the message type, then continuation
-	control bool // a control message, sent whole on Close
-	buf     *writeBuffer
-	n       int // payload bytes in buf
-	err     error
+	c        *Conn
+	opcode   byte // of the next frame: the message type, then continuation
+	rsv      byte // RSV1 on the first frame of a compressed message
+	control  bool // a control message, sent whole on Close
+	buf      *writeBuffer
+	n        int // payload bytes in buf
+	err      error
+	deflater *deflater // nil when the message goes uncompressed
+	raw      rawWriter // the deflater's output, into buf
 }
+
+// rawWriter writes payload bytes, compressed or not, into the frames of a messageWriter.
+type rawWriter struct{ w *messageWriter }
+
+func (r *rawWriter) Write(p []byte) (int, error) { return r.w.writeRaw(p) }
 
 // Write implements io.Writer.
 func (w *messageWriter) Write(p []byte) (int, error) {
 	if w.buf == nil {
 		return 0, errWriteClosed
 	}
-	written := 0
-	for len(p) > 0 {
-		if w.err != nil {
-			return written, w.err
-		}
-		if w.n == w.c.writeBufferSize {
-			w.flush(false)
-			continue
-		}
-		n := copy(w.buf.data[maxFrameHeaderSize+w.n:], p)
-		w.n += n
-		written += n
-		p = p[n:]
+	if w.deflater == nil {
+		return w.writeRaw(p)
 	}
-	return written, nil
+	if w.err == nil {
+		w.err = w.deflater.write(p)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	return len(p), nil
 }
 
 // WriteString writes s without converting it to a byte slice first.
 func (w *messageWriter) WriteString(s string) (int, error) {
 	if w.buf == nil {
 		return 0, errWriteClosed
+	}
+	if w.deflater != nil {
+		return w.Write([]byte(s))
 	}
 	written := 0
 	for len(s) > 0 {
@@ -309,6 +347,25 @@ func (w *messageWriter) WriteString(s string) (int, error) {
 	return written, nil
 }
 
+// writeRaw copies payload bytes into the buffer, sending a frame when it fills.
+func (w *messageWriter) writeRaw(p []byte) (int, error) {
+	written := 0
+	for len(p) > 0 {
+		if w.err != nil {
+			return written, w.err
+		}
+		if w.n == w.c.writeBufferSize {
+			w.flush(false)
+			continue
+		}
+		n := copy(w.buf.data[maxFrameHeaderSize+w.n:], p)
+		w.n += n
+		written += n
+		p = p[n:]
+	}
+	return written, w.err
+}
+
 // flush sends the buffered payload as a frame.
 func (w *messageWriter) flush(final bool) {
 	if w.control {
@@ -320,12 +377,12 @@ func (w *messageWriter) flush(final bool) {
 		w.err = w.c.writeControl(w.opcode, w.buf.data[maxFrameHeaderSize:maxFrameHeaderSize+w.n], time.Time{})
 		return
 	}
-	first := w.opcode
+	first := w.opcode | w.rsv
 	if final {
 		first |= finalBit
 	}
 	w.err = w.c.writeDataFrame(w.buf.data, w.n, first)
-	w.opcode = continuationFrame
+	w.opcode, w.rsv = continuationFrame, 0
 	w.n = 0
 }
 
@@ -334,10 +391,17 @@ func (w *messageWriter) Close() error {
 	if w.buf == nil {
 		return errWriteClosed
 	}
+	c := w.c
+	if w.deflater != nil {
+		if w.err == nil {
+			w.err = w.deflater.endMessage()
+		}
+		c.releaseDeflater(w.deflater, w.err)
+		w.deflater = nil
+	}
 	if w.err == nil {
 		w.flush(true)
 	}
-	c := w.c
 	c.releaseWriteBuffer(w.buf)
 	w.buf = nil
 	c.openWriter.CompareAndSwap(w, nil)
@@ -357,7 +421,7 @@ func (c *Conn) EnableWriteCompression(enable bool) {
 // negotiated with the peer. See the compress/flate package for a description
 // of compression levels.
 func (c *Conn) SetCompressionLevel(level int) error {
-	if level < flate.HuffmanOnly || level > flate.BestCompression {
+	if !validCompressionLevel(level) {
 		return errInvalidCompressLevel
 	}
 	c.compressionLevel.Store(int32(level))
