@@ -20,7 +20,6 @@ var ErrReadLimit = errors.New("websocket: read limit exceeded")
 var (
 	errBadMessageType       = errors.New("websocket: bad message type")
 	errWriteClosed          = errors.New("websocket: write to closed writer")
-	errReadStale            = errors.New("websocket: read from a reader after NextReader returned another")
 	errControlTooLong       = errors.New("websocket: control frame payload longer than 125 bytes")
 	errInvalidCompressLevel = errors.New("websocket: invalid compression level")
 )

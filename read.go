@@ -76,7 +76,8 @@ func (r *messageReader) Read(p []byte) (int, error) {
 	c := r.c
 	switch {
 	case r.seq != c.readSeq:
-		return 0, errReadStale
+		// The message is gone; gorilla/websocket answers io.EOF here too.
+		return 0, io.EOF
 	case c.readErr != nil:
 		return 0, c.readErr
 	case c.readInflating:

@@ -112,8 +112,8 @@ type rawPeer struct {
 }
 
 // dialRaw opens a connection to the server at wsURL and completes the
-// handshake by hand.
-func dialRaw(t testing.TB, wsURL string) *rawPeer {
+// handshake by hand, with extra request header lines ("Name: value").
+func dialRaw(t testing.TB, wsURL string, extraHeaders ...string) *rawPeer {
 	t.Helper()
 	addr := strings.TrimPrefix(wsURL, "ws://")
 	path := "/"
@@ -128,7 +128,7 @@ func dialRaw(t testing.TB, wsURL string) *rawPeer {
 	conn.SetDeadline(time.Now().Add(testTimeout))
 	_, err = io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: "+addr+
 		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13"+
-		"\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n\r\n")
+		"\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"+headerLines(extraHeaders)+"\r\n")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -254,9 +254,23 @@ func (p *rawPeer) expectClose() int {
 	}
 }
 
+// headerLines formats header lines for a raw handshake.
+func headerLines(lines []string) string {
+	var b strings.Builder
+	for _, l := range lines {
+		b.WriteString(l + "\r\n")
+	}
+	return b.String()
+}
+
 // serveRaw accepts one client on 127.0.0.1, answers its handshake by hand and
 // hands over the server side as a rawPeer. It returns the ws:// URL.
 func serveRaw(t testing.TB) (wsURL string, peer <-chan *rawPeer) {
+	return serveRawWithHeader(t)
+}
+
+// serveRawWithHeader is serveRaw with extra response header lines.
+func serveRawWithHeader(t testing.TB, extraHeaders ...string) (wsURL string, peer <-chan *rawPeer) {
 	t.Helper()
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
@@ -279,7 +293,7 @@ func serveRaw(t testing.TB) (wsURL string, peer <-chan *rawPeer) {
 			return
 		}
 		io.WriteString(conn, "HTTP/1.1 101 Switching Protocols\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Accept: "+
-			computeAcceptKey(req.Header.Get("Sec-WebSocket-Key"))+"\r\n\r\n")
+			computeAcceptKey(req.Header.Get("Sec-WebSocket-Key"))+"\r\n"+headerLines(extraHeaders)+"\r\n")
 		peers <- &rawPeer{t: t, conn: conn, br: br, masked: false}
 	}()
 	return "ws://" + ln.Addr().String() + "/", peers
