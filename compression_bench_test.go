@@ -169,7 +169,10 @@ type countingStream struct {
 	data []byte
 }
 
-func (c *countingStream) Write(p []byte) (int, error) { c.data = append(c.data, p...); return len(p), nil }
+func (c *countingStream) Write(p []byte) (int, error) {
+	c.data = append(c.data, p...)
+	return len(p), nil
+}
 
 // onceConn reads a stream once.
 type onceConn struct {
