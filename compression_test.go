@@ -465,4 +465,11 @@ func TestCompressionOnTheWire(t *testing.T) {
 	if f, err = peer.readFrame(); err != nil || f.first&rsv1Bit != 0 || string(f.payload) != "tiny" {
 		t.Fatalf("a message under the threshold: %+v, %v", f, err)
 	}
+	// NextWriter does not know the size in advance: it always compresses.
+	w, _ := c.NextWriter(TextMessage)
+	io.WriteString(w, "tiny")
+	w.Close()
+	if f, err = peer.readFrame(); err != nil || f.first&rsv1Bit == 0 {
+		t.Fatalf("a NextWriter message: %+v, %v; want RSV1", f, err)
+	}
 }

@@ -184,19 +184,16 @@ func (s *compressedSource) reset(c *Conn) {
 	s.c, s.r, s.w, s.tailSent, s.rawDone = c, 0, 0, false, false
 }
 
-// fill reads more compressed bytes into buf.
+// fill reads more compressed bytes into buf. It may read none; the callers loop.
 func (s *compressedSource) fill() error {
 	s.r, s.w = 0, 0
 	if !s.rawDone {
 		n, err := s.c.readRawMessage(s.buf[:])
 		s.w = n
-		if err == io.EOF {
-			s.rawDone = true
-			err = nil
-		}
-		if n > 0 || err != nil {
+		if err != io.EOF {
 			return err
 		}
+		s.rawDone = true
 	}
 	if s.tailSent {
 		return io.EOF

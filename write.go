@@ -180,9 +180,14 @@ func (c *Conn) WriteMessage(messageType int, data []byte) error {
 	return c.writeMessageLocked(finalBit|byte(messageType), data)
 }
 
+// compressing reports whether messages are to be compressed.
+func (c *Conn) compressing() bool {
+	return c.compression != nil && c.compressWrites.Load()
+}
+
 // shouldCompress reports whether a message of size bytes goes compressed.
 func (c *Conn) shouldCompress(size int) bool {
-	return c.compression != nil && c.compressWrites.Load() && size >= c.compression.threshold
+	return c.compressing() && size >= c.compression.threshold
 }
 
 // writeCompressedLocked deflates data and sends it as one frame with RSV1
@@ -275,7 +280,7 @@ func (c *Conn) NextWriter(messageType int) (io.WriteCloser, error) {
 	w := &c.writers[c.writerSeq&1]
 	*w = messageWriter{c: c, opcode: byte(messageType), control: isControlOpcode(byte(messageType)), buf: c.acquireWriteBuffer()}
 	w.raw.w = w
-	if !w.control && c.shouldCompress(0) {
+	if !w.control && c.compressing() {
 		// The size is not known in advance, so the threshold does not apply.
 		w.rsv = rsv1Bit
 		w.deflater = c.acquireDeflater()
