@@ -3,6 +3,7 @@ package websocket
 import (
 	"io"
 	"math/rand/v2"
+	"sync"
 	"time"
 
 	"github.com/valyala/bytebufferpool"
@@ -226,12 +227,25 @@ func (c *Conn) writeMessageLocked(first byte, data []byte) error {
 		defer c.unlockFrame()
 		return c.writeLocked(c.writeDeadline.Load(), header, data)
 	}
+	if c.writeBufferSize < largeChunkSize {
+		// Fewer, larger writes for a large message: a shared chunk is
+		// held only while this message is written.
+		chunk := largeChunks.Get().(*[maxFrameHeaderSize + largeChunkSize]byte)
+		defer largeChunks.Put(chunk)
+		return c.writeLargeMaskedFrame(chunk[:], first, data)
+	}
 	return c.writeLargeMaskedFrame(buf.data, first, data)
 }
 
-// writeLargeMaskedFrame sends data, larger than the write buffer, as one
-// masked frame: the payload is masked a buffer at a time, since the caller's
-// bytes must not change.
+// largeChunkSize is the payload a client masks and writes at a time for a
+// message larger than its write buffer: one write up to 64 KiB, 16 for 1 MiB.
+const largeChunkSize = 64 << 10
+
+var largeChunks = sync.Pool{New: func() any { return new([maxFrameHeaderSize + largeChunkSize]byte) }}
+
+// writeLargeMaskedFrame sends data, larger than buf, as one masked frame:
+// the payload is masked a buffer at a time, since the caller's bytes must not
+// change. buf has room for a frame header before the payload.
 func (c *Conn) writeLargeMaskedFrame(buf []byte, first byte, data []byte) error {
 	key := newMaskKey()
 	start := maxFrameHeaderSize - frameHeaderSize(len(data), true)

@@ -19,7 +19,7 @@ func (c *discardConn) Close() error                     { return nil }
 var benchSizes = []struct {
 	name string
 	size int
-}{{"16B", 16}, {"1KiB", 1 << 10}, {"16KiB", 16 << 10}, {"64KiB", 64 << 10}}
+}{{"16B", 16}, {"1KiB", 1 << 10}, {"16KiB", 16 << 10}, {"64KiB", 64 << 10}, {"1MiB", 1 << 20}}
 
 // BenchmarkWriteMessage measures WriteMessage into a discarding connection,
 // on the server side (no masking) and the client side (masking).
