@@ -349,25 +349,15 @@ func (w *messageWriter) WriteString(s string) (int, error) {
 	if w.deflater != nil {
 		return w.Write([]byte(s))
 	}
-	written := 0
-	for len(s) > 0 {
-		if w.err != nil {
-			return written, w.err
-		}
-		if w.n == w.c.writeBufferSize {
-			w.flush(false)
-			continue
-		}
-		n := copy(w.buf.data[maxFrameHeaderSize+w.n:], s)
-		w.n += n
-		written += n
-		s = s[n:]
-	}
-	return written, nil
+	return writePayload(w, s)
 }
 
 // writeRaw copies payload bytes into the buffer, sending a frame when it fills.
-func (w *messageWriter) writeRaw(p []byte) (int, error) {
+func (w *messageWriter) writeRaw(p []byte) (int, error) { return writePayload(w, p) }
+
+// writePayload copies p, bytes or a string, into the buffer of w, sending a
+// frame each time the buffer fills.
+func writePayload[T []byte | string](w *messageWriter, p T) (int, error) {
 	written := 0
 	for len(p) > 0 {
 		if w.err != nil {
