@@ -8,6 +8,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	iriscontext "github.com/kataras/iris/v12/context"
 )
 
 // The message types are defined in RFC 6455, section 11.8.
@@ -103,6 +105,9 @@ type Conn struct {
 	compression *deflateParams
 	deflater    *deflater // guarded by messageMu; the compressor kept under context takeover
 	inflater    *inflater // the decompressor of the message being read, or kept under context takeover
+
+	// irisContext is the request's context when Server.Upgrade made the conn.
+	irisContext *iriscontext.Context
 
 	pingHandler  func(appData string) error
 	pongHandler  func(appData string) error

@@ -384,3 +384,26 @@ func TestJoinMessages(t *testing.T) {
 		t.Fatalf("got %q, %v", got, err)
 	}
 }
+
+// TestIrisContext reads a route parameter and a query value through the
+// connection's iris.Context, inside the Handler.
+func TestIrisContext(t *testing.T) {
+	app := iris.New()
+	app.Get("/ws/{room}", New(func(c *Conn) {
+		ctx := c.IrisContext()
+		c.WriteMessage(TextMessage, []byte(ctx.Params().Get("room")+" "+ctx.URLParam("name")))
+	}).Serve)
+	if err := app.Build(); err != nil {
+		t.Fatal(err)
+	}
+	hs := httptest.NewServer(app)
+	defer hs.Close()
+	c := dial(t, nil, httpToWS(hs.URL)+"/ws/lobby?name=ann")
+	c.SetReadDeadline(time.Now().Add(testTimeout))
+	if _, p, err := c.ReadMessage(); err != nil || string(p) != "lobby ann" {
+		t.Fatalf("got %q, %v", p, err)
+	}
+	if server, _ := connPair(t, 0, 0); server.IrisContext() != nil {
+		t.Fatal("a connection made without iris has an iris context")
+	}
+}

@@ -65,6 +65,7 @@ func (s *Server) Upgrade(ctx *iriscontext.Context) error {
 		return err
 	}
 	defer conn.Close()
+	conn.irisContext = ctx
 	if s.Handler != nil {
 		s.Handler(conn)
 	}
@@ -78,3 +79,16 @@ func (s *Server) Serve(ctx *iriscontext.Context) {
 		ctx.Application().Logger().Debugf("%v", err)
 	}
 }
+
+// IrisContext returns the iris.Context of the request that Server.Upgrade
+// turned into c, so a Handler can read its route parameters, URL query,
+// session or values:
+//
+//	websocket.New(func(c *websocket.Conn) {
+//		room := c.IrisContext().Params().Get("room")
+//		...
+//	})
+//
+// It is valid while the Handler runs; iris recycles the context after. It
+// returns nil for a connection that Server.Upgrade did not make.
+func (c *Conn) IrisContext() *iriscontext.Context { return c.irisContext }
