@@ -57,10 +57,18 @@
 // does the same work and returns the handshake error, for handlers that do more
 // around it. Both run the Handler on the goroutine that serves the request and
 // close the connection when it returns, so the iris.Context, which iris
-// recycles after the request, is valid for the whole life of the Handler: read
-// ctx.Params(), ctx.Values() or the session inside it freely. The handshake
-// takes the connection from iris's own response writer, so iris's compression
-// middleware and response recorder stay out of the way of the 101 response.
+// recycles after the request, is valid for the whole life of the Handler.
+// Conn.IrisContext returns it, for route parameters, the URL query, the
+// session or values set by middleware:
+//
+//	app.Get("/rooms/{room}", websocket.New(func(c *websocket.Conn) {
+//		room := c.IrisContext().Params().Get("room")
+//		// ...
+//	}).Serve)
+//
+// The handshake takes the connection from iris's own response writer, so
+// iris's compression middleware and response recorder stay out of the way of
+// the 101 response.
 //
 // # Concurrency
 //
