@@ -339,7 +339,9 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 	}
 	c := newConn(netConn, false, br, readBufferSize, writeBufferSize, d.WriteBufferPool)
 	c.subprotocol = subprotocol
-	c.compression = compression
+	if compression != nil {
+		c.setCompression(compression)
+	}
 	return c, resp, nil
 }
 

@@ -10,14 +10,18 @@ import (
 // permessage-deflate, RFC 7692.
 
 const (
-	extensionName            = "permessage-deflate"
-	serverNoContextTakeover  = "server_no_context_takeover"
-	clientNoContextTakeover  = "client_no_context_takeover"
-	serverMaxWindowBits      = "server_max_window_bits"
-	clientMaxWindowBits      = "client_max_window_bits"
-	minWindowBits            = 8
-	maxWindowBits            = 15
-	defaultCompressionLevel  = 1 // flate.BestSpeed: most of the ratio for a fraction of the CPU
+	extensionName           = "permessage-deflate"
+	serverNoContextTakeover = "server_no_context_takeover"
+	clientNoContextTakeover = "client_no_context_takeover"
+	serverMaxWindowBits     = "server_max_window_bits"
+	clientMaxWindowBits     = "client_max_window_bits"
+	minWindowBits           = 8
+	maxWindowBits           = 15
+	defaultCompressionLevel = 1 // flate.BestSpeed: most of the ratio for a fraction of the CPU
+	// takeoverCompressionLevel is the default under context takeover: level
+	// 1 of compress/flate matches only within the last block written, so it
+	// would gain little from the window the connection keeps.
+	takeoverCompressionLevel = 2
 	defaultCompressThreshold = 128
 )
 
@@ -36,7 +40,7 @@ type CompressionOptions struct {
 	// ServerContextTakeover lets the server keep its compression window from
 	// one message to the next (RFC 7692 section 7.1.1.1). Small, similar
 	// messages (a stream of JSON events) then compress much better, but a
-	// server keeps a compressor, hundreds of KiB at the higher levels, for
+	// server keeps a compressor of about 1.2 MiB (compress/flate) for
 	// each connection. A server sets it to offer this; a client sets it to
 	// allow the server to do so.
 	ServerContextTakeover bool
@@ -308,4 +312,12 @@ func acceptDeflateResponse(responses []extension, opts *CompressionOptions) (def
 // validCompressionLevel reports whether level is one compress/flate accepts.
 func validCompressionLevel(level int) bool {
 	return level >= flate.HuffmanOnly && level <= flate.BestCompression
+}
+
+// setCompression installs the negotiated parameters on the connection.
+func (c *Conn) setCompression(params *deflateParams) {
+	c.compression = params
+	if params.writeContextTakeover {
+		c.compressionLevel.Store(takeoverCompressionLevel)
+	}
 }

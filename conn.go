@@ -59,12 +59,12 @@ type Conn struct {
 	isServer    bool
 	subprotocol string
 
-	// Writing. messageMu is held for the whole of a data message; frameMu (a
-	// channel, so that waiting for it can time out) is held while the bytes of
-	// one frame go to the network, so control frames may come between the
-	// frames of a fragmented message but never inside a frame.
+	// Writing. messageMu is held for the whole of a data message; frameMu is
+	// held while the bytes of one frame go to the network, so control frames
+	// may come between the frames of a fragmented message but never inside a
+	// frame.
 	messageMu        sync.Mutex
-	frameMu          chan struct{}
+	frameMu          sync.Mutex
 	writePool        BufferPool
 	writeBufferSize  int                          // payload bytes a write buffer holds
 	writeDeadline    atomic.Int64                 // UnixNano of SetWriteDeadline, 0 for none
@@ -136,7 +136,6 @@ func newConn(conn net.Conn, isServer bool, br *bufio.Reader, readBufferSize, wri
 		conn:            conn,
 		isServer:        isServer,
 		br:              br,
-		frameMu:         make(chan struct{}, 1),
 		writePool:       writePool,
 		writeBufferSize: writeBufferSize,
 	}

@@ -279,6 +279,11 @@ func (inf *inflater) remember(p []byte, window int) {
 func (c *Conn) readInflated(p []byte) (int, error) {
 	inf := c.inflater
 	n, err := inf.fr.Read(p)
+	if c.readErr != nil {
+		// A frame of the message broke a rule: the connection is failed,
+		// and the output of the inflater is moot.
+		return 0, c.readErr
+	}
 	if n > 0 {
 		c.readLength += int64(n)
 		if c.readLimit > 0 && c.readLength > c.readLimit {
@@ -294,9 +299,6 @@ func (c *Conn) readInflated(p []byte) (int, error) {
 	switch {
 	case err == nil:
 		return n, nil
-	case c.readErr != nil:
-		// The source failed on a frame: that error is the one to report.
-		return n, c.readErr
 	case err == io.EOF || (err == io.ErrUnexpectedEOF && inf.src.exhausted()):
 		// The flate reader ran out of input at the tail: the message is whole.
 		if err := c.endInflatedMessage(); err != nil {
@@ -313,9 +315,14 @@ func (c *Conn) readInflated(p []byte) (int, error) {
 
 // endInflatedMessage closes a compressed message after its last byte.
 func (c *Conn) endInflatedMessage() error {
-	if !c.inflater.src.rawDone {
-		// A final deflate block ended the stream before the message did.
-		return c.fail(CloseInvalidFramePayloadData, "data after the end of the deflate stream")
+	src := &c.inflater.src
+	for !src.rawDone {
+		// A block with BFINAL set ended the deflate stream before the
+		// payload did (RFC 7692 section 7.2.3.3 allows it): what is left
+		// is padding, read through so the frames are still checked.
+		if err := src.fill(); err != nil {
+			return err
+		}
 	}
 	c.finishInflating()
 	c.readInflating = false

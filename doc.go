@@ -157,7 +157,9 @@
 // decompressed by the read methods; WriteMessage, WriteJSON and
 // WritePreparedMessage compress messages of 128 bytes or more, NextWriter
 // every message. EnableWriteCompression turns compression of written
-// messages off and on, SetCompressionLevel sets the flate level (1 by default).
+// messages off and on, SetCompressionLevel sets the flate level (1 by default,
+// 2 when the connection keeps its window: level 1 of compress/flate only
+// matches within the last message, so the window would be wasted).
 //
 // Unlike gorilla/websocket, every parameter of the RFC is supported, on both
 // sides, through the Compression field (a *CompressionOptions):

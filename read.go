@@ -54,15 +54,21 @@ func (c *Conn) ReadMessage() (messageType int, p []byte, err error) {
 	if err != nil {
 		return messageType, nil, err
 	}
-	// The first frame's length is a good first guess of the message size.
-	p = make([]byte, 0, min(c.readRemaining, maxReadPrealloc))
+	// The first frame's length is a good first guess of the message size;
+	// a compressed one usually inflates to a few times its size.
+	guess := c.readRemaining
+	if c.readCompressed {
+		guess *= 4
+	}
+	p = make([]byte, 0, min(guess, maxReadPrealloc))
 	for {
 		if len(p) == cap(p) {
 			p = append(p, 0)[:len(p)]
 		}
 		n, err := r.Read(p[len(p):cap(p)])
 		p = p[:len(p)+n]
-		if err == io.EOF {
+		if err == io.EOF || (err == nil && c.readMessageType == 0 && !c.readInflating) {
+			// Done: the last frame is read (and, if compressed, inflated).
 			return messageType, p, nil
 		}
 		if err != nil {
@@ -318,6 +324,10 @@ func (c *Conn) fail(code int, rule string) error {
 // failWith sends a close frame with code and reason, then makes err the
 // permanent result of every read.
 func (c *Conn) failWith(err error, code int, reason string) error {
+	if c.readErr != nil {
+		// Failed already, with a close frame that named the first reason.
+		return c.readErr
+	}
 	// The close frame is best effort: the peer may be gone already.
 	_ = c.WriteControl(CloseMessage, FormatCloseMessage(code, truncateCloseReason(reason)), time.Now().Add(controlWriteWait))
 	c.readErr = err

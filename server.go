@@ -147,7 +147,7 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, responseHeade
 	c := newConn(netConn, true, br, u.ReadBufferSize, u.WriteBufferSize, u.WriteBufferPool)
 	c.subprotocol = subprotocol
 	if extensionResponse != "" {
-		c.compression = &compression
+		c.setCompression(&compression)
 	}
 	return c, nil
 }

@@ -17,29 +17,30 @@ func newMaskKey() [maskKeySize]byte {
 	return [maskKeySize]byte{byte(k), byte(k >> 8), byte(k >> 16), byte(k >> 24)}
 }
 
+// frameLockPoll bounds the wait between two tries of a lockFrame that has a
+// deadline. Only control frames wait that way, and only behind a frame being
+// written, so polling costs nothing on the paths that matter, which take the
+// mutex directly.
+const frameLockPoll = time.Millisecond
+
 // lockFrame takes the frame lock, waiting at most until deadline (no limit
 // when it is zero).
 func (c *Conn) lockFrame(deadline time.Time) error {
-	select {
-	case c.frameMu <- struct{}{}:
-		return nil
-	default:
-	}
 	if deadline.IsZero() {
-		c.frameMu <- struct{}{}
+		c.frameMu.Lock()
 		return nil
 	}
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	select {
-	case c.frameMu <- struct{}{}:
-		return nil
-	case <-timer.C:
-		return timeoutError{}
+	for wait := 10 * time.Microsecond; !c.frameMu.TryLock(); wait = min(2*wait, frameLockPoll) {
+		left := time.Until(deadline)
+		if left <= 0 {
+			return timeoutError{}
+		}
+		time.Sleep(min(wait, left))
 	}
+	return nil
 }
 
-func (c *Conn) unlockFrame() { <-c.frameMu }
+func (c *Conn) unlockFrame() { c.frameMu.Unlock() }
 
 // writeErr returns the error that ended the write side, if any.
 func (c *Conn) writeErr() error {
