@@ -1,0 +1,79 @@
+package lib
+
+import (
+	"net"
+	"net/http"
+
+	"github.com/gorilla/websocket"
+)
+
+// gorillaLib is github.com/gorilla/websocket v1.5.3, the reference of every
+// ratio.
+type gorillaLib struct{}
+
+func (gorillaLib) Name() string { return "gorilla" }
+
+func (gorillaLib) DialWriter(conn net.Conn) (WriteFunc, error) {
+	d := websocket.Dialer{NetDialContext: connDialer(conn)}
+	c, _, err := d.Dial(benchURL, nil)
+	if err != nil {
+		return nil, err
+	}
+	return func(p []byte) error { return c.WriteMessage(websocket.BinaryMessage, p) }, nil
+}
+
+func (gorillaLib) EchoHandler(mode *DeflateMode) http.Handler {
+	u := websocket.Upgrader{}
+	if mode != nil {
+		u.EnableCompression = true // no context takeover, window 15: all it supports
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := u.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for {
+			messageType, p, err := c.ReadMessage()
+			if err != nil {
+				return
+			}
+			if err := c.WriteMessage(messageType, p); err != nil {
+				return
+			}
+		}
+	})
+}
+
+func (gorillaLib) DeflateModes() []DeflateMode {
+	return []DeflateMode{NoTakeover15}
+}
+
+func (gorillaLib) DialDeflate(url string, _ DeflateMode, dial DialFunc) (MessageConn, error) {
+	d := websocket.Dialer{
+		NetDialContext:    dial,
+		EnableCompression: true,
+	}
+	ctx, cancel := dialContext()
+	defer cancel()
+	c, resp, err := d.DialContext(ctx, url, nil)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkDeflate(resp.Header.Get("Sec-WebSocket-Extensions")); err != nil {
+		c.Close()
+		return nil, err
+	}
+	return gorillaConn{c}, nil
+}
+
+type gorillaConn struct{ c *websocket.Conn }
+
+func (c gorillaConn) Send(p []byte) error { return c.c.WriteMessage(websocket.TextMessage, p) }
+
+func (c gorillaConn) Receive() ([]byte, error) {
+	_, p, err := c.c.ReadMessage()
+	return p, err
+}
+
+func (c gorillaConn) Close() error { return c.c.Close() }

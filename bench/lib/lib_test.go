@@ -1,0 +1,233 @@
+package lib
+
+import (
+	"bytes"
+	"context"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/iris-contrib/websocket/bench/internal/counting"
+	"github.com/iris-contrib/websocket/bench/internal/discard"
+	"github.com/iris-contrib/websocket/bench/internal/payload"
+	"github.com/iris-contrib/websocket/bench/internal/wsraw"
+)
+
+// testTimeout bounds every network wait of these tests.
+const testTimeout = 10 * time.Second
+
+// pattern returns n bytes that differ from their neighbours, so a masking
+// or reassembly error shows.
+func pattern(n int) []byte {
+	p := make([]byte, n)
+	for i := range p {
+		p[i] = byte(i*31 + i>>8)
+	}
+	return p
+}
+
+// clientMessage decodes what a client wrote: masked frames (RFC 6455
+// section 5.3) of one binary message, possibly fragmented. It returns the
+// unmasked payload and the number of frames.
+func clientMessage(b []byte) ([]byte, int, error) {
+	var msg []byte
+	for frames := 1; ; frames++ {
+		if len(b) < 2 {
+			return nil, 0, errors.New("truncated header")
+		}
+		first, second := b[0], b[1]
+		if first&0x70 != 0 {
+			return nil, 0, fmt.Errorf("frame %d: RSV bits %#x", frames, first&0x70)
+		}
+		opcode := first & 0x0f
+		if want := map[bool]byte{true: 0x2, false: 0x0}[frames == 1]; opcode != want {
+			return nil, 0, fmt.Errorf("frame %d: opcode %#x, want %#x", frames, opcode, want)
+		}
+		if second&0x80 == 0 {
+			return nil, 0, fmt.Errorf("frame %d: not masked", frames)
+		}
+		n := uint64(second & 0x7f)
+		b = b[2:]
+		switch n {
+		case 126:
+			n, b = uint64(binary.BigEndian.Uint16(b)), b[2:]
+		case 127:
+			n, b = binary.BigEndian.Uint64(b), b[8:]
+		}
+		key := [4]byte(b[:4])
+		b = b[4:]
+		if uint64(len(b)) < n {
+			return nil, 0, fmt.Errorf("frame %d: %d payload bytes, header says %d", frames, len(b), n)
+		}
+		for i := range n {
+			msg = append(msg, b[i]^key[i&3])
+		}
+		b = b[n:]
+		if first&0x80 != 0 {
+			if len(b) != 0 {
+				return nil, 0, fmt.Errorf("%d bytes after the final frame", len(b))
+			}
+			return msg, frames, nil
+		}
+	}
+}
+
+func TestDialWriterSendsOneMaskedMessage(t *testing.T) {
+	sizes := []int{16, 125, 126, 1 << 10, 16 << 10, 70000}
+	for _, l := range All() {
+		for _, size := range sizes {
+			t.Run(fmt.Sprintf("%s/%d", l.Name(), size), func(t *testing.T) {
+				conn := discard.NewRecording()
+				defer conn.Close()
+				write, err := l.DialWriter(conn)
+				if err != nil {
+					t.Fatalf("handshake: %v", err)
+				}
+				want := pattern(size)
+				sent := bytes.Clone(want)
+				if err := write(sent); err != nil {
+					t.Fatalf("write: %v", err)
+				}
+				if !bytes.Equal(sent, want) {
+					t.Errorf("the write changed the caller's bytes")
+				}
+				got, _, err := clientMessage(conn.Recorded())
+				if err != nil {
+					t.Fatalf("decoding the frames written: %v", err)
+				}
+				if !bytes.Equal(got, want) {
+					t.Errorf("the frames carry %d bytes that differ from the %d sent", len(got), len(want))
+				}
+				if calls, _ := conn.Counts(); calls == 0 {
+					t.Errorf("no Write call counted")
+				}
+			})
+		}
+	}
+}
+
+func TestEchoHandlerEchoesTheRawClient(t *testing.T) {
+	sizes := []int{32, 125, 1 << 10, 64 << 10, 70000}
+	for _, l := range All() {
+		t.Run(l.Name(), func(t *testing.T) {
+			srv := httptest.NewServer(l.EchoHandler(nil))
+			defer srv.Close()
+			c, err := wsraw.Dial(srv.Listener.Addr().String(), "/", testTimeout)
+			if err != nil {
+				t.Fatalf("dial: %v", err)
+			}
+			defer c.Close()
+			c.SetDeadline(time.Now().Add(testTimeout))
+			for _, size := range sizes {
+				c.SetMessage(pattern(size))
+				for i := range 3 {
+					if err := c.Echo(); err != nil {
+						t.Fatalf("%d bytes, round trip %d: %v", size, i, err)
+					}
+				}
+			}
+		})
+	}
+}
+
+// countingDial dials and keeps the connection to count its bytes.
+type countingDial struct {
+	mu   sync.Mutex
+	conn *counting.Conn
+}
+
+func (d *countingDial) dial(ctx context.Context, network, addr string) (net.Conn, error) {
+	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+	if err != nil {
+		return nil, err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.conn = counting.New(c)
+	return d.conn, nil
+}
+
+func TestDeflateEchoCompressesBothWays(t *testing.T) {
+	doc := payload.Documents(1)[0]
+	events := payload.Events(50)
+	for _, l := range All() {
+		for _, mode := range l.DeflateModes() {
+			t.Run(l.Name()+"/"+mode.Key, func(t *testing.T) {
+				srv := httptest.NewServer(l.EchoHandler(&mode))
+				defer srv.Close()
+				var d countingDial
+				url := "ws://" + srv.Listener.Addr().String() + "/"
+				c, err := l.DialDeflate(url, mode, d.dial)
+				if err != nil {
+					t.Fatalf("dial: %v", err)
+				}
+				defer c.Close()
+				timer := time.AfterFunc(testTimeout, func() { c.Close() })
+				defer timer.Stop()
+				read0, written0 := d.conn.Bytes()
+				total := 0
+				for i, m := range append([][]byte{doc}, events...) {
+					if err := c.Send(m); err != nil {
+						t.Fatalf("message %d: send: %v", i, err)
+					}
+					got, err := c.Receive()
+					if err != nil {
+						t.Fatalf("message %d: receive: %v", i, err)
+					}
+					if !bytes.Equal(got, m) {
+						t.Fatalf("message %d: echo of %d bytes differs from the %d sent", i, len(got), len(m))
+					}
+					total += len(m)
+				}
+				read, written := d.conn.Bytes()
+				if sent := written - written0; sent >= int64(total) {
+					t.Errorf("client sent %d bytes on the wire for %d bytes of JSON: not compressed", sent, total)
+				}
+				if received := read - read0; received >= int64(total) {
+					t.Errorf("client received %d bytes on the wire for %d bytes of JSON: not compressed", received, total)
+				}
+			})
+		}
+	}
+}
+
+func TestByNameAndRenamed(t *testing.T) {
+	for _, l := range All() {
+		got, ok := ByName(l.Name())
+		if !ok || got.Name() != l.Name() {
+			t.Errorf("ByName(%q) = %v, %v", l.Name(), got, ok)
+		}
+	}
+	if _, ok := ByName("no such library"); ok {
+		t.Errorf("ByName found a library that does not exist")
+	}
+	g, _ := ByName("gorilla")
+	r := Renamed(g, "gorilla (again)")
+	if r.Name() != "gorilla (again)" || len(r.DeflateModes()) != len(g.DeflateModes()) {
+		t.Errorf("Renamed: name %q, %d modes", r.Name(), len(r.DeflateModes()))
+	}
+}
+
+func TestDeflateModeString(t *testing.T) {
+	tests := []struct {
+		mode DeflateMode
+		want string
+	}{
+		{NoTakeover15, "no context takeover, window 15"},
+		{Takeover9, "context takeover, window 9"},
+	}
+	for _, tt := range tests {
+		if got := tt.mode.String(); got != tt.want {
+			t.Errorf("%s: String() = %q, want %q", tt.mode.Key, got, tt.want)
+		}
+		if strings.ContainsAny(tt.mode.Key, "/ ") {
+			t.Errorf("key %q does not fit a URL path segment", tt.mode.Key)
+		}
+	}
+}
