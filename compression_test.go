@@ -85,25 +85,7 @@ func compressibleText(n, seed int) []byte {
 // TestCompressionNextWriter streams a compressed message through NextWriter
 // and reads it through NextReader in small pieces.
 func TestCompressionNextWriter(t *testing.T) {
-	url := startServer(t, &Upgrader{EnableCompression: true}, func(c *Conn) {
-		for {
-			messageType, r, err := c.NextReader()
-			if err != nil {
-				return
-			}
-			w, err := c.NextWriter(messageType)
-			if err != nil {
-				return
-			}
-			buf := make([]byte, 100)
-			if _, err := io.CopyBuffer(w, r, buf); err != nil {
-				return
-			}
-			if err := w.Close(); err != nil {
-				return
-			}
-		}
-	})
+	url := startServer(t, &Upgrader{EnableCompression: true}, streamEcho)
 	c := dial(t, &Dialer{EnableCompression: true, WriteBufferSize: 512}, url)
 	c.SetReadDeadline(time.Now().Add(testTimeout))
 	for _, n := range []int{0, 10, 600, 300_000} {

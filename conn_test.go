@@ -138,24 +138,7 @@ func TestNextWriterFragments(t *testing.T) {
 
 // TestStreamCopy echoes through NextReader and NextWriter, the streaming API.
 func TestStreamCopy(t *testing.T) {
-	url := startServer(t, &Upgrader{ReadBufferSize: 512, WriteBufferSize: 512}, func(c *Conn) {
-		for {
-			messageType, r, err := c.NextReader()
-			if err != nil {
-				return
-			}
-			w, err := c.NextWriter(messageType)
-			if err != nil {
-				return
-			}
-			if _, err := io.Copy(w, r); err != nil {
-				return
-			}
-			if err := w.Close(); err != nil {
-				return
-			}
-		}
-	})
+	url := startServer(t, &Upgrader{ReadBufferSize: 512, WriteBufferSize: 512}, streamEcho)
 	c := dial(t, nil, url)
 	c.SetReadDeadline(time.Now().Add(testTimeout))
 	for _, n := range []int{0, 511, 512, 513, 100_000} {

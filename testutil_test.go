@@ -31,6 +31,28 @@ func echo(c *Conn) {
 	}
 }
 
+// streamEcho is a Handler that echoes through NextReader and NextWriter,
+// copying in pieces of 100 bytes, smaller than any buffer.
+func streamEcho(c *Conn) {
+	buf := make([]byte, 100)
+	for {
+		messageType, r, err := c.NextReader()
+		if err != nil {
+			return
+		}
+		w, err := c.NextWriter(messageType)
+		if err != nil {
+			return
+		}
+		if _, err := io.CopyBuffer(w, r, buf); err != nil {
+			return
+		}
+		if err := w.Close(); err != nil {
+			return
+		}
+	}
+}
+
 // startServer serves handler behind u (a zero Upgrader when nil) on
 // 127.0.0.1 and returns the ws:// URL. The conn is closed after handler.
 func startServer(t testing.TB, u *Upgrader, handler Handler) string {
