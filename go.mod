@@ -5,6 +5,7 @@ go 1.26
 require (
 	github.com/kataras/iris/v12 v12.2.11
 	github.com/valyala/bytebufferpool v1.0.0
+	golang.org/x/sys v0.19.0
 )
 
 require (
@@ -43,7 +44,6 @@ require (
 	golang.org/x/crypto v0.22.0 // indirect
 	golang.org/x/exp v0.0.0-20240404231335-c0f41cb1a7a0 // indirect
 	golang.org/x/net v0.24.0 // indirect
-	golang.org/x/sys v0.19.0 // indirect
 	golang.org/x/text v0.14.0 // indirect
 	golang.org/x/time v0.5.0 // indirect
 	google.golang.org/protobuf v1.33.0 // indirect

@@ -1,0 +1,54 @@
+//go:build amd64 && !purego
+
+package websocket
+
+import "golang.org/x/sys/cpu"
+
+// minVectorMaskLen is the shortest payload handed to the assembly. Below it
+// the portable word loop is as fast or faster, because the vector code's
+// fixed cost (the call, broadcasting the keys, masking the first and final
+// vectors separately) is not yet paid back; measured with payload sizes
+// spread over 16-256 bytes so that branch prediction is realistic.
+const minVectorMaskLen = 64
+
+// useAVX2 selects the 32-byte AVX2 loop over the 16-byte SSE2 baseline that
+// every amd64 CPU has. It is read on every call so that it can be cleared to
+// exercise the SSE2 path.
+var useAVX2 = cpu.X86.HasAVX2
+
+// maskBytes XORs b in place with key, starting at key byte pos (0..3), and
+// returns the key position after the last byte (RFC 6455 section 5.3).
+func maskBytes(key [maskKeyLen]byte, pos int, b []byte) int {
+	return maskBytesVector(key, pos, b, useAVX2)
+}
+
+// maskBytesVector is maskBytes with the vector width chosen by the caller:
+// AVX2 when avx2 is true, SSE2 otherwise.
+func maskBytesVector(key [maskKeyLen]byte, pos int, b []byte, avx2 bool) int {
+	if len(b) < minVectorMaskLen {
+		return maskBytesGeneric(key, pos, b)
+	}
+	k := rotatedKey(key, pos)
+	if avx2 {
+		maskAVX2(k, b)
+	} else {
+		maskSSE2(k, b)
+	}
+	// The key repeats every 4 bytes, so only len(b) mod 4 moves the position.
+	return (pos + len(b)) & maskPosMask
+}
+
+// maskSSE2 XORs b in place with the 4-byte pattern key (little-endian, low
+// byte first) repeated, 16 bytes per step. It needs len(b) >=
+// minVectorMaskLen (64), because it covers the tail with 64 bytes that end
+// at the last byte. Implemented in mask_amd64.s.
+//
+//go:noescape
+func maskSSE2(key uint32, b []byte)
+
+// maskAVX2 is maskSSE2 with 32-byte AVX2 steps; it needs a CPU with AVX2
+// and, like maskSSE2, len(b) >= minVectorMaskLen. Implemented in
+// mask_amd64.s.
+//
+//go:noescape
+func maskAVX2(key uint32, b []byte)
