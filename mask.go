@@ -8,11 +8,9 @@ import (
 // RFC 6455 section 5.3: every byte i of a client-to-server payload is XORed
 // with octet (i MOD 4) of the 4-byte masking key.
 const (
-	// maskKeyLen is the size of the masking key in bytes.
-	maskKeyLen = 4
 	// maskPosMask reduces a running byte count to a key position, since the
-	// key repeats every maskKeyLen bytes.
-	maskPosMask = maskKeyLen - 1
+	// key repeats every maskKeySize bytes.
+	maskPosMask = maskKeySize - 1
 	// maskWordLen is how many payload bytes the portable loop XORs at once.
 	maskWordLen = 8
 )
@@ -29,7 +27,7 @@ const (
 // encoding/binary's accesses become single unaligned moves where the CPU
 // allows them and byte moves where it does not, so alignment buys nothing,
 // and on amd64 such a head measured slower at every size.
-func maskBytesGeneric(key [maskKeyLen]byte, pos int, b []byte) int {
+func maskBytesGeneric(key [maskKeySize]byte, pos int, b []byte) int {
 	pos &= maskPosMask
 	if len(b) >= maskWordLen {
 		k := uint64(rotatedKey(key, pos))
@@ -47,11 +45,11 @@ func maskBytesGeneric(key [maskKeyLen]byte, pos int, b []byte) int {
 			b = b[maskWordLen:]
 		}
 	}
-	if len(b) >= maskKeyLen {
+	if len(b) >= maskKeySize {
 		// One 4-byte step is also phase-neutral and leaves at most 3
 		// bytes for the slow loop.
 		binary.LittleEndian.PutUint32(b, binary.LittleEndian.Uint32(b)^rotatedKey(key, pos))
-		b = b[maskKeyLen:]
+		b = b[maskKeySize:]
 	}
 	for i := range b {
 		b[i] ^= key[pos&maskPosMask]
@@ -68,6 +66,6 @@ func xorWord(b []byte, k uint64) {
 // rotatedKey returns the masking key as a little-endian 32-bit word whose
 // low byte is key[pos], so that XORing it onto 4 payload bytes that start at
 // key position pos masks each of them with the right key byte.
-func rotatedKey(key [maskKeyLen]byte, pos int) uint32 {
+func rotatedKey(key [maskKeySize]byte, pos int) uint32 {
 	return bits.RotateLeft32(binary.LittleEndian.Uint32(key[:]), -8*(pos&maskPosMask))
 }

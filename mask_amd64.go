@@ -18,13 +18,13 @@ var useAVX2 = cpu.X86.HasAVX2
 
 // maskBytes XORs b in place with key, starting at key byte pos (0..3), and
 // returns the key position after the last byte (RFC 6455 section 5.3).
-func maskBytes(key [maskKeyLen]byte, pos int, b []byte) int {
+func maskBytes(key [maskKeySize]byte, pos int, b []byte) int {
 	return maskBytesVector(key, pos, b, useAVX2)
 }
 
 // maskBytesVector is maskBytes with the vector width chosen by the caller:
 // AVX2 when avx2 is true, SSE2 otherwise.
-func maskBytesVector(key [maskKeyLen]byte, pos int, b []byte, avx2 bool) int {
+func maskBytesVector(key [maskKeySize]byte, pos int, b []byte, avx2 bool) int {
 	if len(b) < minVectorMaskLen {
 		return maskBytesGeneric(key, pos, b)
 	}

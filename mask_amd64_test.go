@@ -7,11 +7,11 @@ import "golang.org/x/sys/cpu"
 func init() {
 	// Both vector widths are tested and benchmarked directly instead of by
 	// flipping useAVX2, so no test writes state that maskBytes reads.
-	vectorMaskImpls = append(vectorMaskImpls, maskImpl{"sse2", func(key [maskKeyLen]byte, pos int, b []byte) int {
+	vectorMaskImpls = append(vectorMaskImpls, maskImpl{"sse2", func(key [maskKeySize]byte, pos int, b []byte) int {
 		return maskBytesVector(key, pos, b, false)
 	}})
 	if cpu.X86.HasAVX2 {
-		vectorMaskImpls = append(vectorMaskImpls, maskImpl{"avx2", func(key [maskKeyLen]byte, pos int, b []byte) int {
+		vectorMaskImpls = append(vectorMaskImpls, maskImpl{"avx2", func(key [maskKeySize]byte, pos int, b []byte) int {
 			return maskBytesVector(key, pos, b, true)
 		}})
 	}

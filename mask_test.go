@@ -9,7 +9,7 @@ import (
 )
 
 // maskFunc is the shape shared by maskBytes and its implementations.
-type maskFunc func(key [maskKeyLen]byte, pos int, b []byte) int
+type maskFunc func(key [maskKeySize]byte, pos int, b []byte) int
 
 // maskImpl names one masking implementation for tests and benchmarks.
 type maskImpl struct {
@@ -33,10 +33,10 @@ func testedMaskImpls() []maskImpl {
 
 // maskReference is the byte-at-a-time definition from RFC 6455 section 5.3,
 // the oracle the fast implementations are compared with.
-func maskReference(key [maskKeyLen]byte, pos int, b []byte) int {
+func maskReference(key [maskKeySize]byte, pos int, b []byte) int {
 	for i := range b {
 		b[i] ^= key[pos]
-		pos = (pos + 1) % maskKeyLen
+		pos = (pos + 1) % maskKeySize
 	}
 	return pos
 }
@@ -59,15 +59,15 @@ func TestMaskBytesMatchesReference(t *testing.T) {
 		guardLen = 128
 		guard    = 0xA5
 	)
-	key := [maskKeyLen]byte{0x01, 0x23, 0x45, 0x67}
+	key := [maskKeySize]byte{0x01, 0x23, 0x45, 0x67}
 	r := rand.New(rand.NewPCG(1, 2))
 	src := randomBytes(r, maxLen)
 
 	// want[pos][n] is src[:n] masked from key position pos; it does not
 	// depend on the offset, so it is computed once.
-	var want [maskKeyLen][][]byte
-	var wantPos [maskKeyLen][]int
-	for pos := range maskKeyLen {
+	var want [maskKeySize][][]byte
+	var wantPos [maskKeySize][]int
+	for pos := range maskKeySize {
 		for n := 0; n <= maxLen; n++ {
 			w := bytes.Clone(src[:n])
 			wantPos[pos] = append(wantPos[pos], maskReference(key, pos, w))
@@ -82,7 +82,7 @@ func TestMaskBytesMatchesReference(t *testing.T) {
 			failures := 0
 			for n := 0; n <= maxLen && failures < 10; n++ {
 				for off := 0; off <= maxOffset; off++ {
-					for pos := range maskKeyLen {
+					for pos := range maskKeySize {
 						copy(buf, guardBuf)
 						copy(buf[off:], src[:n])
 						// A capped slice: the implementation may not
@@ -115,9 +115,9 @@ func TestMaskBytesChainsFragments(t *testing.T) {
 	for _, impl := range testedMaskImpls() {
 		t.Run(impl.name, func(t *testing.T) {
 			for round := range rounds {
-				var key [maskKeyLen]byte
-				copy(key[:], randomBytes(r, maskKeyLen))
-				startPos := r.IntN(maskKeyLen)
+				var key [maskKeySize]byte
+				copy(key[:], randomBytes(r, maskKeySize))
+				startPos := r.IntN(maskKeySize)
 				payload := randomBytes(r, r.IntN(maxPayload+1))
 
 				whole := bytes.Clone(payload)
@@ -137,7 +137,7 @@ func TestMaskBytesChainsFragments(t *testing.T) {
 					t.Fatalf("round %d: key %x pos %d len %d fragments %v: chained result (pos %d) differs from one call (pos %d)",
 						round, key, startPos, len(payload), cuts, pos, wholePos)
 				}
-				if wantPos := (startPos + len(payload)) % maskKeyLen; wholePos != wantPos {
+				if wantPos := (startPos + len(payload)) % maskKeySize; wholePos != wantPos {
 					t.Fatalf("round %d: returned pos %d, want %d", round, wholePos, wantPos)
 				}
 			}
@@ -164,8 +164,8 @@ func TestMaskBytesRoundTrip(t *testing.T) {
 	for _, impl := range testedMaskImpls() {
 		for _, tt := range tests {
 			t.Run(impl.name+"/"+tt.name, func(t *testing.T) {
-				var key [maskKeyLen]byte
-				copy(key[:], randomBytes(r, maskKeyLen))
+				var key [maskKeySize]byte
+				copy(key[:], randomBytes(r, maskKeySize))
 				orig := randomBytes(r, tt.len)
 				want := bytes.Clone(orig)
 				wantPos := maskReference(key, tt.pos, want)
@@ -189,8 +189,8 @@ func FuzzMask(f *testing.F) {
 	f.Add(bytes.Repeat([]byte{0xff}, 200), uint32(0xdeadbeef), uint8(3), uint16(33))
 	f.Add([]byte{}, uint32(1), uint8(1), uint16(0))
 	f.Fuzz(func(t *testing.T, data []byte, rawKey uint32, rawPos uint8, rawSplit uint16) {
-		key := [maskKeyLen]byte{byte(rawKey), byte(rawKey >> 8), byte(rawKey >> 16), byte(rawKey >> 24)}
-		pos := int(rawPos) % maskKeyLen
+		key := [maskKeySize]byte{byte(rawKey), byte(rawKey >> 8), byte(rawKey >> 16), byte(rawKey >> 24)}
+		pos := int(rawPos) % maskKeySize
 		split := int(rawSplit) % (len(data) + 1)
 
 		want := bytes.Clone(data)
@@ -225,8 +225,8 @@ var maskBenchSizes = []struct {
 // for what the machine allows rather than a usable implementation (it reads
 // a second stream as long as the payload).
 func benchXORBytes(b *testing.B, n int) {
-	key := [maskKeyLen]byte{0x01, 0x23, 0x45, 0x67}
-	pattern := bytes.Repeat(key[:], n/maskKeyLen+1)[:n]
+	key := [maskKeySize]byte{0x01, 0x23, 0x45, 0x67}
+	pattern := bytes.Repeat(key[:], n/maskKeySize+1)[:n]
 	buf := make([]byte, n)
 	b.SetBytes(int64(n))
 	for b.Loop() {
@@ -235,7 +235,7 @@ func benchXORBytes(b *testing.B, n int) {
 }
 
 func BenchmarkMask(b *testing.B) {
-	key := [maskKeyLen]byte{0x01, 0x23, 0x45, 0x67}
+	key := [maskKeySize]byte{0x01, 0x23, 0x45, 0x67}
 	impls := append([]maskImpl{portableMaskImpl}, vectorMaskImpls...)
 	for _, impl := range impls {
 		for _, size := range maskBenchSizes {
