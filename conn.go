@@ -176,6 +176,7 @@ func (c *Conn) UnderlyingConn() net.Conn { return c.conn }
 // first waits, at most one second, for the server to close the TCP connection,
 // so that the server, not the client, holds the TIME_WAIT state.
 func (c *Conn) Close() error {
+	c.releaseOwnDeflater()
 	if !c.isServer && c.closeSent.Load() && c.closeReceived.Load() {
 		if c.conn.SetReadDeadline(time.Now().Add(closeWaitTimeout)) == nil {
 			// Reading the socket directly, not c.br, keeps Close safe to call

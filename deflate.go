@@ -159,6 +159,21 @@ func (c *Conn) releaseDeflater(d *deflater, err error) {
 	}
 }
 
+// releaseOwnDeflater gives the compressor a connection keeps under context
+// takeover back to the pool, so that the next connection does not allocate
+// one. A message being written keeps it; the connection is then dropped
+// whole, compressor included, by the garbage collector.
+func (c *Conn) releaseOwnDeflater() {
+	if !c.messageMu.TryLock() {
+		return
+	}
+	if c.deflater != nil {
+		c.deflater.release()
+		c.deflater = nil
+	}
+	c.messageMu.Unlock()
+}
+
 // inflater decompresses the messages of one connection: one at a time, read
 // from compressedSource.
 type inflater struct {
