@@ -455,3 +455,28 @@ func TestCompressionOnTheWire(t *testing.T) {
 		t.Fatalf("a NextWriter message: %+v, %v; want RSV1", f, err)
 	}
 }
+
+// TestCompressedReadLimitSmallWindow accepts a message within the read limit
+// whose compressed form is larger than the limit, as incompressible data
+// sent with a small window is.
+func TestCompressedReadLimitSmallWindow(t *testing.T) {
+	opts := &CompressionOptions{ClientMaxWindowBits: 8, Threshold: -1}
+	got := make(chan error, 1)
+	url := startServer(t, &Upgrader{EnableCompression: true, Compression: opts}, func(c *Conn) {
+		c.SetReadLimit(64 << 10)
+		_, _, err := c.ReadMessage()
+		got <- err
+	})
+	c := dial(t, &Dialer{EnableCompression: true, Compression: opts}, url)
+	if err := c.WriteMessage(BinaryMessage, testPayload(BinaryMessage, 64000)); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case err := <-got:
+		if err != nil {
+			t.Fatalf("64000 bytes under a 64 KiB read limit: %v", err)
+		}
+	case <-time.After(testTimeout):
+		t.Fatal("no message")
+	}
+}

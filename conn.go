@@ -73,8 +73,6 @@ type Conn struct {
 	compressWrites   atomic.Bool
 	compressionLevel atomic.Int32
 	openWriter       atomic.Pointer[messageWriter]
-	writers          [2]messageWriter // guarded by messageMu; alternate so a stale writer is detected
-	writerSeq        uint64           // guarded by messageMu
 	// Guarded by frameMu.
 	appliedDeadline int64 // the write deadline last set on conn
 	controlFrame    [maxFrameHeaderSize + maxControlFramePayload]byte
@@ -96,7 +94,7 @@ type Conn struct {
 	readRawLength   int64 // bytes of the message received so far, compressed or not
 	readLimit       int64
 	readSeq         uint64
-	readers         [2]messageReader // alternate so a stale reader is detected
+	readers         [readerSlots]messageReader // in turn, so a stale reader is detected
 	readUTF8        utf8Validator
 	controlPayload  [maxControlFramePayload]byte
 	closeReceived   atomic.Bool
@@ -139,7 +137,9 @@ func newConn(conn net.Conn, isServer bool, br *bufio.Reader, readBufferSize, wri
 		writePool:       writePool,
 		writeBufferSize: writeBufferSize,
 	}
-	c.readers[0].c, c.readers[1].c = c, c
+	for i := range c.readers {
+		c.readers[i].c = c
+	}
 	c.compressWrites.Store(true)
 	c.compressionLevel.Store(defaultCompressionLevel)
 	c.SetPingHandler(nil)
@@ -237,13 +237,12 @@ func (c *Conn) SetCloseHandler(h func(code int, text string) error) {
 }
 
 // echoClose is the default close handler: it answers with the received code
-// (RFC 6455 section 5.5.1).
+// (RFC 6455 section 5.5.1). The answer is best effort: when this side sent a
+// close first, or its write side failed, the read still reports the peer's
+// close, as a *CloseError.
 func (c *Conn) echoClose(code int, _ string) error {
-	err := c.WriteControl(CloseMessage, FormatCloseMessage(code, ""), time.Now().Add(controlWriteWait))
-	if err == ErrCloseSent {
-		return nil // this side started the close handshake; the peer answered it
-	}
-	return err
+	_ = c.WriteControl(CloseMessage, FormatCloseMessage(code, ""), time.Now().Add(controlWriteWait))
+	return nil
 }
 
 // PingHandler returns the current ping handler
@@ -268,9 +267,9 @@ func (c *Conn) SetPingHandler(h func(appData string) error) {
 func (c *Conn) answerPing(appData string) error {
 	err := c.WriteControl(PongMessage, []byte(appData), time.Now().Add(controlWriteWait))
 	var netErr net.Error
-	if err == ErrCloseSent || (errors.As(err, &netErr) && netErr.Timeout()) {
-		// After a close frame no pong is due; a pong that cannot be written in
-		// time is not worth failing the read side for.
+	if err == ErrCloseSent || errors.As(err, &netErr) {
+		// After a close frame no pong is due; a pong the network refuses is
+		// not worth failing the read side for: the read will see the failure.
 		return nil
 	}
 	return err

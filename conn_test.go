@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io"
 	"math/rand/v2"
+	"net"
 	"net/http/httptest"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 	"unicode/utf8"
@@ -388,5 +390,113 @@ func TestIrisContext(t *testing.T) {
 	}
 	if server, _ := connPair(t, 0, 0); server.IrisContext() != nil {
 		t.Fatal("a connection made without iris has an iris context")
+	}
+}
+
+// TestCloseAfterWriteFailure reports the peer's close as a *CloseError even
+// when the echo of the close cannot be written.
+func TestCloseAfterWriteFailure(t *testing.T) {
+	server, client := connPair(t, 0, 0)
+	server.SetWriteDeadline(time.Now().Add(-time.Second))
+	if err := server.WriteMessage(TextMessage, []byte("x")); err == nil {
+		t.Fatal("a write past its deadline succeeded")
+	}
+	client.WriteMessage(CloseMessage, FormatCloseMessage(CloseNormalClosure, "bye"))
+	server.SetReadDeadline(time.Now().Add(testTimeout))
+	if _, _, err := server.ReadMessage(); !IsCloseError(err, CloseNormalClosure) {
+		t.Fatalf("read %v (%T), want *CloseError 1000", err, err)
+	}
+}
+
+// TestExpiredControlDeadline fails the control frame only: later writes work.
+func TestExpiredControlDeadline(t *testing.T) {
+	server, client := connPair(t, 0, 0)
+	if err := server.WriteControl(PingMessage, nil, time.Now().Add(-time.Millisecond)); err == nil {
+		t.Fatal("a control frame past its deadline was accepted")
+	}
+	if err := server.WriteMessage(TextMessage, []byte("after")); err != nil {
+		t.Fatalf("WriteMessage after an expired WriteControl: %v", err)
+	}
+	client.SetReadDeadline(time.Now().Add(testTimeout))
+	if _, p, err := client.ReadMessage(); err != nil || string(p) != "after" {
+		t.Fatalf("got %q, %v", p, err)
+	}
+}
+
+// TestStaleWriterAndReader checks that a writer or a reader of an earlier
+// message cannot touch the current one.
+func TestStaleWriterAndReader(t *testing.T) {
+	server, client := connPair(t, 0, 0)
+	w1, _ := server.NextWriter(TextMessage)
+	w1.Close()
+	w2, _ := server.NextWriter(TextMessage)
+	w2.Close()
+	w3, _ := server.NextWriter(TextMessage)
+	if _, err := w1.Write([]byte("stale")); err != errWriteClosed {
+		t.Errorf("write through a closed writer: %v, want errWriteClosed", err)
+	}
+	if err := w1.Close(); err != errWriteClosed {
+		t.Errorf("second Close of a writer: %v, want errWriteClosed", err)
+	}
+	io.WriteString(w3, "three")
+	if err := w3.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, m := range []string{"one", "two", "three"} {
+		client.WriteMessage(TextMessage, []byte(m))
+	}
+	server.SetReadDeadline(time.Now().Add(testTimeout))
+	_, r1, _ := server.NextReader()
+	server.NextReader()
+	_, r3, _ := server.NextReader()
+	if n, err := r1.Read(make([]byte, 10)); n != 0 || err != io.EOF {
+		t.Errorf("read from a reader two messages back: %d bytes, %v; want io.EOF", n, err)
+	}
+	if p, err := io.ReadAll(r3); err != nil || string(p) != "three" {
+		t.Errorf("current reader: %q, %v", p, err)
+	}
+}
+
+// slowConn delays every write, like a slow but healthy peer.
+type slowConn struct {
+	net.Conn
+	delay time.Duration
+}
+
+func (s *slowConn) Write(p []byte) (int, error) {
+	time.Sleep(s.delay)
+	return s.Conn.Write(p)
+}
+
+// TestControlNotStarvedByDataFrames sends pings, each with a deadline far
+// beyond one frame's time, while another goroutine writes frames back to
+// back: each ping must get its turn between two frames.
+func TestControlNotStarvedByDataFrames(t *testing.T) {
+	a, b := tcpPair(t)
+	go io.Copy(io.Discard, b)
+	server := newConn(&slowConn{Conn: a, delay: 2 * time.Millisecond}, true, nil, 0, 0, nil)
+	var stop atomic.Bool
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		w, err := server.NextWriter(BinaryMessage)
+		if err != nil {
+			return
+		}
+		chunk := make([]byte, 4096)
+		for !stop.Load() {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+		}
+		w.Close()
+	}()
+	defer func() { stop.Store(true); <-done }()
+	time.Sleep(10 * time.Millisecond) // let the frames flow
+	for i := range 5 {
+		if err := server.WriteControl(PingMessage, nil, time.Now().Add(2*time.Second)); err != nil {
+			t.Fatalf("ping %d behind 2 ms data frames: %v", i, err)
+		}
 	}
 }

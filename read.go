@@ -11,6 +11,10 @@ import (
 // announced length, so a peer cannot make it allocate what it never sends.
 const maxReadPrealloc = 64 << 10
 
+// readerSlots is how many messageReaders a connection hands out in turn: a
+// reader from up to readerSlots-1 messages back is known to be stale.
+const readerSlots = 16
+
 // messageReader is the reader NextReader returns.
 type messageReader struct {
 	c   *Conn
@@ -42,7 +46,7 @@ func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 		c.startInflating()
 		c.readInflating = true
 	}
-	mr := &c.readers[c.readSeq&1]
+	mr := &c.readers[c.readSeq%readerSlots]
 	mr.seq = c.readSeq
 	return int(opcode), mr, nil
 }
@@ -150,7 +154,7 @@ func (c *Conn) endMessage() error {
 // bytes are still checked: RFC 6455 section 8.1 requires failing on invalid
 // UTF-8 whether or not the application reads the text.
 func (c *Conn) discardMessage() error {
-	mr := &c.readers[c.readSeq&1]
+	mr := &c.readers[c.readSeq%readerSlots]
 	mr.seq = c.readSeq
 	_, err := io.Copy(io.Discard, mr)
 	return err
@@ -200,13 +204,15 @@ func (c *Conn) nextDataFrame() (byte, error) {
 
 // rawReadLimit is the most payload bytes a message may have on the wire. A
 // compressed message is limited by its decompressed size, checked as it is
-// read, and on the wire by the limit plus what deflate's stored blocks add to
-// data that does not compress (5 bytes in 64 KiB).
+// read, and on the wire by the limit plus what deflate's framing can add to
+// data that does not compress.
 func (c *Conn) rawReadLimit() int64 {
 	if c.readLimit <= 0 || !c.readCompressed {
 		return c.readLimit
 	}
-	return c.readLimit + c.readLimit>>10 + 64
+	// Generous: a sender with a small window flushes every few hundred
+	// bytes, about 4% more for data that does not compress.
+	return c.readLimit + c.readLimit>>3 + 1024
 }
 
 // readFrameHeader reads and decodes the next frame header.

@@ -102,7 +102,7 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, responseHeade
 	case !headerContainsToken(r.Header, "Sec-Websocket-Version", webSocketVersion):
 		// RFC 6455 section 4.4: answer 426 naming the versions understood.
 		return u.reject(w, r, http.StatusUpgradeRequired, errUnsupportedVersion)
-	case responseHeader.Get("Sec-Websocket-Extensions") != "":
+	case len(responseHeader["Sec-Websocket-Extensions"]) > 0:
 		return u.reject(w, r, http.StatusInternalServerError, errAppExtensions)
 	}
 	checkOrigin := u.CheckOrigin

@@ -4,6 +4,7 @@ import (
 	"io"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/valyala/bytebufferpool"
@@ -17,27 +18,45 @@ func newMaskKey() [maskKeySize]byte {
 	return [maskKeySize]byte{byte(k), byte(k >> 8), byte(k >> 16), byte(k >> 24)}
 }
 
-// frameLockPoll bounds the wait between two tries of a lockFrame that has a
-// deadline. Only control frames wait that way, and only behind a frame being
-// written, so polling costs nothing on the paths that matter, which take the
-// mutex directly.
-const frameLockPoll = time.Millisecond
-
 // lockFrame takes the frame lock, waiting at most until deadline (no limit
-// when it is zero).
+// when it is zero). A waiter with a deadline queues on the mutex like any
+// other, so frames written back to back cannot starve it; the waiting is
+// done by a goroutine that gives the lock back if it comes too late.
 func (c *Conn) lockFrame(deadline time.Time) error {
 	if deadline.IsZero() {
 		c.frameMu.Lock()
 		return nil
 	}
-	for wait := 10 * time.Microsecond; !c.frameMu.TryLock(); wait = min(2*wait, frameLockPoll) {
-		left := time.Until(deadline)
-		if left <= 0 {
+	if c.frameMu.TryLock() {
+		return nil
+	}
+	timer := time.NewTimer(time.Until(deadline))
+	defer timer.Stop()
+	const (
+		waiting = iota
+		handedOver
+		abandoned
+	)
+	var state atomic.Int32
+	acquired := make(chan struct{})
+	go func() {
+		c.frameMu.Lock()
+		if state.CompareAndSwap(waiting, handedOver) {
+			close(acquired)
+			return
+		}
+		c.frameMu.Unlock() // the caller gave up
+	}()
+	select {
+	case <-acquired:
+		return nil
+	case <-timer.C:
+		if state.CompareAndSwap(waiting, abandoned) {
 			return timeoutError{}
 		}
-		time.Sleep(min(wait, left))
+		<-acquired // handed over just now
+		return nil
 	}
-	return nil
 }
 
 func (c *Conn) unlockFrame() { c.frameMu.Unlock() }
@@ -108,6 +127,10 @@ func (c *Conn) WriteControl(messageType int, data []byte, deadline time.Time) er
 }
 
 func (c *Conn) writeControl(opcode byte, data []byte, deadline time.Time) error {
+	if !deadline.IsZero() && !time.Now().Before(deadline) {
+		// Too late already: fail this frame without breaking the connection.
+		return timeoutError{}
+	}
 	if err := c.lockFrame(deadline); err != nil {
 		return err
 	}
@@ -291,9 +314,8 @@ func (c *Conn) NextWriter(messageType int) (io.WriteCloser, error) {
 		return nil, err
 	}
 	c.messageMu.Lock()
-	c.writerSeq++
-	w := &c.writers[c.writerSeq&1]
-	*w = messageWriter{c: c, opcode: byte(messageType), control: isControlOpcode(byte(messageType)), buf: c.acquireWriteBuffer()}
+	// A writer of its own per message, so that a stale one can only fail.
+	w := &messageWriter{c: c, opcode: byte(messageType), control: isControlOpcode(byte(messageType)), buf: c.acquireWriteBuffer()}
 	w.raw.w = w
 	if !w.control && c.compressing() {
 		// The size is not known in advance, so the threshold does not apply.
