@@ -103,7 +103,7 @@ func BenchmarkCompressedWrite(b *testing.B) {
 				conn := &countingConn{}
 				c := newConn(conn, true, nil, 0, 0, nil)
 				params := mode.params
-				c.compression = &params
+				c.setCompression(&params)
 				b.SetBytes(total / int64(len(messages)))
 				b.ReportAllocs()
 				var in int64
@@ -134,7 +134,7 @@ func BenchmarkCompressedRead(b *testing.B) {
 				out := &countingStream{}
 				client := newConn(out, false, nil, 0, 0, nil)
 				clientParams := mode.params
-				client.compression = &clientParams
+				client.setCompression(&clientParams)
 				var total int64
 				for i := range msg.count {
 					m := benchJSON(msg.size, uint64(i))
@@ -151,7 +151,7 @@ func BenchmarkCompressedRead(b *testing.B) {
 					if read%msg.count == 0 {
 						c = newConn(&onceConn{stream: stream}, true, nil, 0, 0, nil)
 						params := mode.params
-						c.compression = &params
+						c.setCompression(&params)
 					}
 					read++
 					if err := readOneMessage(c, buf); err != nil {
@@ -206,7 +206,7 @@ func BenchmarkCompressionMemoryPerConn(b *testing.B) {
 			client := newConn(out, false, nil, 0, 0, nil)
 			if mode.name != "uncompressed" {
 				params := mode.params
-				client.compression = &params
+				client.setCompression(&params)
 			}
 			client.WriteMessage(TextMessage, message)
 			buf := make([]byte, 4096)
@@ -221,7 +221,7 @@ func BenchmarkCompressionMemoryPerConn(b *testing.B) {
 					c := newConn(&onceConn{stream: out.data}, true, nil, 0, 0, nil)
 					if mode.name != "uncompressed" {
 						params := mode.params
-						c.compression = &params
+						c.setCompression(&params)
 					}
 					if err := readOneMessage(c, buf); err != nil {
 						b.Fatal(err)
