@@ -40,14 +40,14 @@ type CompressionOptions struct {
 	// ServerContextTakeover lets the server keep its compression window from
 	// one message to the next (RFC 7692 section 7.1.1.1). Small, similar
 	// messages (a stream of JSON events) then compress much better, but a
-	// server keeps a compressor of about 1.2 MiB (compress/flate) for
+	// server keeps a compressor of about 850 KiB (compress/flate) for
 	// each connection. A server sets it to offer this; a client sets it to
 	// allow the server to do so.
 	ServerContextTakeover bool
 
 	// ClientContextTakeover is the same for the client's messages (RFC 7692
-	// section 7.1.1.2). The server then keeps a 32 KiB window per connection
-	// to decompress them.
+	// section 7.1.1.2). The server then keeps a decompressor and a 32 KiB
+	// window, about 50 KiB, per connection.
 	ClientContextTakeover bool
 
 	// ServerMaxWindowBits limits the server's compression window to 2^bits
