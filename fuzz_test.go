@@ -340,7 +340,7 @@ func referenceInflate(data, history []byte, limit int64) inflateResult {
 	src := bytes.NewReader(append(slices.Clone(data), deflateTail[:]...))
 	out, err := io.ReadAll(io.LimitReader(flate.NewReaderDict(src, history), limit+1))
 	res := inflateResult{out: out, over: int64(len(out)) > limit}
-	res.rawOver = int64(len(data)) > limit+limit>>10+64
+	res.rawOver = int64(len(data)) > limit+limit>>3+1024
 	switch {
 	case res.over:
 	case err == nil: // a final block
