@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 )
@@ -321,7 +322,9 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 		return nil, resp, ErrBadHandshake
 	}
 	subprotocol := resp.Header.Get("Sec-Websocket-Protocol")
-	if subprotocol != "" && !containsString(offeredSubprotocols(req), subprotocol) {
+	// The header is under its RFC spelling, which Values would not find.
+	offered := splitTokens(req.Header["Sec-WebSocket-Protocol"])
+	if subprotocol != "" && !slices.Contains(offered, subprotocol) {
 		// RFC 6455 section 4.1: the server may only choose what was offered.
 		return nil, resp, errors.New("websocket: server selected subprotocol " + subprotocol + ", which the client did not offer")
 	}
@@ -379,29 +382,6 @@ func contextError(ctx context.Context, err error) error {
 		return context.DeadlineExceeded
 	}
 	return err
-}
-
-// offeredSubprotocols lists the subprotocols of the request, which come from
-// Dialer.Subprotocols or from the application's request header.
-func offeredSubprotocols(req *http.Request) []string {
-	var offered []string
-	for _, line := range req.Header["Sec-WebSocket-Protocol"] {
-		for _, p := range strings.Split(line, ",") {
-			if p = strings.TrimSpace(p); p != "" {
-				offered = append(offered, p)
-			}
-		}
-	}
-	return offered
-}
-
-func containsString(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // NewClient creates a new client connection using the given net connection.

@@ -60,9 +60,6 @@ type frameHeader struct {
 // isControlOpcode reports whether opcode names a control frame (RFC 6455 section 5.5).
 func isControlOpcode(opcode byte) bool { return opcode&0x8 != 0 }
 
-// isDataOpcode reports whether opcode starts a data message.
-func isDataOpcode(opcode byte) bool { return opcode == textFrame || opcode == binaryFrame }
-
 // encodedHeaderSize returns the size of the header announced by its first two bytes.
 func encodedHeaderSize(b1 byte) int {
 	n := minFrameHeaderSize

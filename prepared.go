@@ -124,9 +124,6 @@ func (c *Conn) WritePreparedMessage(pm *PreparedMessage) error {
 	if !c.isServer {
 		return c.writeMessageLocked(v.first, v.payload)
 	}
-	if err := c.writeErr(); err != nil {
-		return err
-	}
 	c.lockFrame(time.Time{})
 	defer c.unlockFrame()
 	return c.writeLocked(c.writeDeadline.Load(), v.frame, nil)

@@ -108,8 +108,13 @@ func headerContainsToken(h http.Header, name, token string) bool {
 // name, trimmed of spaces and tabs. Empty elements are dropped, as RFC 7230
 // section 7 requires of recipients. It returns nil when there are none.
 func headerTokens(h http.Header, name string) []string {
+	return splitTokens(h.Values(name))
+}
+
+// splitTokens is headerTokens over the lines of a header given as they are.
+func splitTokens(lines []string) []string {
 	var tokens []string
-	for _, line := range h.Values(name) {
+	for _, line := range lines {
 		for element := range strings.SplitSeq(line, ",") {
 			if element = strings.Trim(element, optionalWhitespace); element != "" {
 				tokens = append(tokens, element)
