@@ -43,7 +43,9 @@
 // Messages are sent and received whole with WriteMessage and ReadMessage, or
 // streamed with NextWriter (an io.WriteCloser whose Close ends the message)
 // and NextReader (an io.Reader that returns io.EOF at the end of the message).
-// WriteJSON and ReadJSON carry JSON values.
+// WriteJSON and ReadJSON carry JSON values. ReadMessage returns a new slice
+// for every message; AppendMessage(buf[:0]) reads into a buffer the caller
+// reuses, which a busy read loop allocates once.
 //
 // # The iris layer
 //

@@ -3,11 +3,12 @@ package websocket
 import (
 	"io"
 	"math"
+	"slices"
 	"strconv"
 	"time"
 )
 
-// maxReadPrealloc caps the buffer ReadMessage allocates up front from a frame's
+// maxReadPrealloc caps the room AppendMessage makes up front from a frame's
 // announced length, so a peer cannot make it allocate what it never sends.
 const maxReadPrealloc = 64 << 10
 
@@ -54,9 +55,18 @@ func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 // ReadMessage is a helper method for getting a reader using NextReader and
 // reading from that reader to a buffer.
 func (c *Conn) ReadMessage() (messageType int, p []byte, err error) {
+	return c.AppendMessage(nil)
+}
+
+// AppendMessage reads the next data message as ReadMessage does, but appends
+// its payload to dst and returns the extended slice, so that a loop that
+// passes the same buffer each time (buf[:0]) reads without allocating once
+// the buffer has grown to the largest message. On an error, p holds dst and
+// the part of the message read before it.
+func (c *Conn) AppendMessage(dst []byte) (messageType int, p []byte, err error) {
 	messageType, r, err := c.NextReader()
 	if err != nil {
-		return messageType, nil, err
+		return messageType, dst, err
 	}
 	// The first frame's length is a good first guess of the message size;
 	// a compressed one usually inflates to a few times its size.
@@ -64,10 +74,10 @@ func (c *Conn) ReadMessage() (messageType int, p []byte, err error) {
 	if c.readCompressed {
 		guess *= 4
 	}
-	p = make([]byte, 0, min(guess, maxReadPrealloc))
+	p = slices.Grow(dst, int(min(guess, maxReadPrealloc)))
 	for {
 		if len(p) == cap(p) {
-			p = append(p, 0)[:len(p)]
+			p = slices.Grow(p, c.readGrowth(len(p)))
 		}
 		n, err := r.Read(p[len(p):cap(p)])
 		p = p[:len(p)+n]
@@ -79,6 +89,20 @@ func (c *Conn) ReadMessage() (messageType int, p []byte, err error) {
 			return messageType, p, err
 		}
 	}
+}
+
+// minReadGrowth is the least room AppendMessage adds to a full buffer.
+const minReadGrowth = 512
+
+// readGrowth is the room AppendMessage adds to its full buffer of n bytes:
+// n more, so that a peer makes it allocate at most about twice what it has
+// sent, but no more than the final frame still holds when that is known.
+func (c *Conn) readGrowth(n int) int {
+	grow := max(n, minReadGrowth)
+	if c.readFinal && !c.readCompressed && c.readRemaining > 0 {
+		grow = int(min(uint64(grow), c.readRemaining))
+	}
+	return grow
 }
 
 // Read implements io.Reader. It returns io.EOF at the end of the message.

@@ -68,3 +68,33 @@ func TestNextReaderAllocations(t *testing.T) {
 		}
 	}
 }
+
+// BenchmarkReadMessage compares ReadMessage, which allocates each message,
+// with AppendMessage into a reused buffer.
+func BenchmarkReadMessage(b *testing.B) {
+	for _, bs := range benchSizes {
+		frame := encodeTestFrame(finalBit|binaryFrame, testPayload(BinaryMessage, bs.size), true)
+		b.Run("ReadMessage/"+bs.name, func(b *testing.B) {
+			c := newConn(&repeatConn{stream: frame}, true, nil, 0, 0, nil)
+			b.SetBytes(int64(bs.size))
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, _, err := c.ReadMessage(); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+		b.Run("AppendMessage/"+bs.name, func(b *testing.B) {
+			c := newConn(&repeatConn{stream: frame}, true, nil, 0, 0, nil)
+			var buf []byte
+			b.SetBytes(int64(bs.size))
+			b.ReportAllocs()
+			for b.Loop() {
+				var err error
+				if _, buf, err = c.AppendMessage(buf[:0]); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/binary"
 	"errors"
@@ -987,4 +988,90 @@ func TestReadEmptyMessages(t *testing.T) {
 	peer.writeFrame(finalBit|closeFrame, []byte(wireCloseBody(CloseNormalClosure, "")))
 	checkCloseFrame(t, expectCloseFrame(t, peer), CloseNormalClosure)
 	checkReadErr(t, awaitValue(t, errs), &CloseError{Code: CloseNormalClosure})
+}
+
+// TestAppendMessage reads messages of several shapes into buffers that do
+// and do not have room for them, and checks what precedes the payload is
+// kept and a buffer with room is used in place.
+func TestAppendMessage(t *testing.T) {
+	payload := testPayload(BinaryMessage, 3000)
+	tests := []struct {
+		name   string
+		frames []byte
+		room   int // spare capacity of dst
+	}{
+		{"one frame, room", encodeTestFrame(finalBit|binaryFrame, payload, true), len(payload)},
+		{"one frame, no room", encodeTestFrame(finalBit|binaryFrame, payload, true), 0},
+		{"fragments, room", wireFrames(
+			encodeTestFrame(binaryFrame, payload[:1000], true),
+			wireClientFrame(finalBit|pingFrame, "between"),
+			encodeTestFrame(continuationFrame, payload[1000:1001], true),
+			encodeTestFrame(finalBit|continuationFrame, payload[1001:], true),
+		), len(payload)},
+		{"fragments, little room", wireFrames(
+			encodeTestFrame(binaryFrame, payload[:1000], true),
+			encodeTestFrame(finalBit|continuationFrame, payload[1000:], true),
+		), 10},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			server, client := tcpPair(t)
+			c := newConn(server, true, nil, 0, 0, nil)
+			go client.Write(tt.frames)
+			dst := append(make([]byte, 0, 4+tt.room), "head"...)
+			messageType, p, err := c.AppendMessage(dst)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if messageType != BinaryMessage {
+				t.Errorf("message type %d, want %d", messageType, BinaryMessage)
+			}
+			if string(p[:4]) != "head" || !bytes.Equal(p[4:], payload) {
+				t.Errorf("got %d bytes, want \"head\" and the %d-byte payload", len(p), len(payload))
+			}
+			if inPlace := &p[0] == &dst[0]; inPlace != (tt.room >= len(payload)) {
+				t.Errorf("payload appended in place: %v, with room for %d of %d bytes", inPlace, tt.room, len(payload))
+			}
+		})
+	}
+}
+
+// TestAppendMessageError checks a failed read returns dst as it was, and the
+// close code sent for the violation.
+func TestAppendMessageError(t *testing.T) {
+	server, client := tcpPair(t)
+	c := newConn(server, true, nil, 0, 0, nil)
+	peer := &rawPeer{t: t, conn: client, br: bufio.NewReader(client), masked: true}
+	peer.write(wireClientFrame(finalBit|textFrame, "\xff"))
+	dst := []byte("kept")
+	_, p, err := c.AppendMessage(dst)
+	var perr *ProtocolError
+	if !errors.As(err, &perr) || perr.Code != CloseInvalidFramePayloadData {
+		t.Fatalf("error %v, want a ProtocolError with code %d", err, CloseInvalidFramePayloadData)
+	}
+	if string(p) != "kept" {
+		t.Errorf("p = %q, want dst %q", p, "kept")
+	}
+	if code := peer.expectClose(); code != CloseInvalidFramePayloadData {
+		t.Errorf("close code %d, want %d", code, CloseInvalidFramePayloadData)
+	}
+}
+
+// TestAppendMessageAllocations pins that a reused buffer reads messages
+// without allocating.
+func TestAppendMessageAllocations(t *testing.T) {
+	for _, bs := range benchSizes {
+		frame := encodeTestFrame(finalBit|binaryFrame, testPayload(BinaryMessage, bs.size), true)
+		c := newConn(&repeatConn{stream: frame}, true, nil, 0, 0, nil)
+		buf := make([]byte, 0, bs.size)
+		allocs := testing.AllocsPerRun(20, func() {
+			var err error
+			if _, buf, err = c.AppendMessage(buf[:0]); err != nil {
+				t.Fatal(err)
+			}
+		})
+		if allocs != 0 {
+			t.Errorf("%s: %v allocations per message, want 0", bs.name, allocs)
+		}
+	}
 }

@@ -44,11 +44,15 @@ func (irisLib) EchoHandler(mode *DeflateMode) http.Handler {
 			return
 		}
 		defer c.Close()
+		// AppendMessage into one reused buffer: this library's way to read
+		// without allocating a slice per message, as ReadMessage must.
+		var buf []byte
 		for {
-			messageType, p, err := c.ReadMessage()
+			messageType, p, err := c.AppendMessage(buf[:0])
 			if err != nil {
 				return
 			}
+			buf = p
 			if err := c.WriteMessage(messageType, p); err != nil {
 				return
 			}
@@ -76,16 +80,21 @@ func (irisLib) DialDeflate(url string, mode DeflateMode, dial DialFunc) (Message
 		c.Close()
 		return nil, err
 	}
-	return irisConn{c}, nil
+	return &irisConn{c: c}, nil
 }
 
-type irisConn struct{ c *websocket.Conn }
+// irisConn receives each message into the buffer of the one before.
+type irisConn struct {
+	c   *websocket.Conn
+	buf []byte
+}
 
-func (c irisConn) Send(p []byte) error { return c.c.WriteMessage(websocket.TextMessage, p) }
+func (c *irisConn) Send(p []byte) error { return c.c.WriteMessage(websocket.TextMessage, p) }
 
-func (c irisConn) Receive() ([]byte, error) {
-	_, p, err := c.c.ReadMessage()
+func (c *irisConn) Receive() ([]byte, error) {
+	_, p, err := c.c.AppendMessage(c.buf[:0])
+	c.buf = p
 	return p, err
 }
 
-func (c irisConn) Close() error { return c.c.Close() }
+func (c *irisConn) Close() error { return c.c.Close() }
