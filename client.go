@@ -299,8 +299,8 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 	if err := bw.Flush(); err != nil {
 		return nil, nil, contextError(ctx, err)
 	}
-	// The reader becomes the connection's: it may already hold frames the
-	// server sent right after its response.
+	// The reader may read past the response: frames the server sent right
+	// after it go to the connection.
 	br := bufio.NewReaderSize(netConn, readBufferSize)
 	resp, err := http.ReadResponse(br, req)
 	if err != nil {
@@ -340,7 +340,8 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 	if err := netConn.SetDeadline(time.Time{}); err != nil {
 		return nil, resp, err
 	}
-	c := newConn(netConn, false, br, readBufferSize, writeBufferSize, d.WriteBufferPool)
+	pending, _ := br.Peek(br.Buffered())
+	c := newConn(netConn, false, pending, readBufferSize, writeBufferSize, d.WriteBufferPool)
 	c.subprotocol = subprotocol
 	if compression != nil {
 		c.setCompression(compression)

@@ -1,7 +1,6 @@
 package websocket
 
 import (
-	"bufio"
 	"errors"
 	"io"
 	"net"
@@ -80,7 +79,7 @@ type Conn struct {
 	buffers         net.Buffers
 
 	// Reading: one goroutine at a time.
-	br              *bufio.Reader
+	input           readBuffer
 	readErr         error
 	readMessageType byte   // opcode of the message whose frames arrive, 0 between messages
 	readText        bool   // the message being delivered is text, checked as UTF-8
@@ -115,17 +114,14 @@ type Conn struct {
 // writeFailure boxes the error that ended the write side of a connection.
 type writeFailure struct{ err error }
 
-// newConn wraps an established connection. br, when not nil, is a reader that
-// already holds bytes of the connection (from the handshake).
-func newConn(conn net.Conn, isServer bool, br *bufio.Reader, readBufferSize, writeBufferSize int, writePool BufferPool) *Conn {
+// newConn wraps an established connection. pending holds bytes of the
+// connection read already, past the handshake.
+func newConn(conn net.Conn, isServer bool, pending []byte, readBufferSize, writeBufferSize int, writePool BufferPool) *Conn {
 	if readBufferSize <= 0 {
 		readBufferSize = defaultBufferSize
 	}
 	if writeBufferSize <= 0 {
 		writeBufferSize = defaultBufferSize
-	}
-	if br == nil {
-		br = bufio.NewReaderSize(conn, readBufferSize)
 	}
 	if writePool == nil {
 		writePool = defaultWriteBufferPool(writeBufferSize)
@@ -133,10 +129,10 @@ func newConn(conn net.Conn, isServer bool, br *bufio.Reader, readBufferSize, wri
 	c := &Conn{
 		conn:            conn,
 		isServer:        isServer,
-		br:              br,
 		writePool:       writePool,
 		writeBufferSize: writeBufferSize,
 	}
+	c.input.init(conn, readBufferSize, pending)
 	for i := range c.readers {
 		c.readers[i].c = c
 	}
@@ -179,7 +175,7 @@ func (c *Conn) Close() error {
 	c.releaseOwnDeflater()
 	if !c.isServer && c.closeSent.Load() && c.closeReceived.Load() {
 		if c.conn.SetReadDeadline(time.Now().Add(closeWaitTimeout)) == nil {
-			// Reading the socket directly, not c.br, keeps Close safe to call
+			// Reading the socket directly, not c.input, keeps Close safe to call
 			// while another goroutine reads; the bytes left are of no use.
 			_, _ = io.Copy(io.Discard, c.conn)
 		}

@@ -131,8 +131,7 @@
 // # Buffers
 //
 // A connection reads through a buffer of ReadBufferSize bytes (4096 by
-// default; the Upgrader reuses the HTTP server's buffer when it fits) and
-// builds frames in a write buffer of WriteBufferSize bytes. A message that
+// default) and builds frames in a write buffer of WriteBufferSize bytes. A message that
 // fits the write buffer leaves as one frame in one system call. A larger
 // message from WriteMessage leaves as one frame too: a server writes the
 // header and the payload with one writev call, a client masks the payload a
@@ -142,8 +141,18 @@
 // A connection holds its write buffer only while it writes a message: buffers
 // come from WriteBufferPool when it is set and otherwise from a pool of the
 // package, so an idle connection holds none (gorilla keeps one per connection
-// unless a pool is set). The buffer sizes do not limit message sizes; use
+// unless a pool is set). Its read buffer comes from a pool of the package
+// too, while bytes arrive faster than they are read; a connection that waits
+// for the peer holds only 256 bytes of its own, enough for control frames and
+// short messages. The buffer sizes do not limit message sizes; use
 // SetReadLimit for that.
+//
+// The net/http server keeps its own buffers and the request for as long as
+// the handler runs. A server with many idle connections saves most of that by
+// returning from the handler after the upgrade and reading on a goroutine of
+// its own (go readLoop(conn)); a handler that reads until the connection ends,
+// like Server's, is simpler and keeps the request, and with it the
+// iris.Context, valid.
 //
 // # Origin considerations
 //

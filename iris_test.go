@@ -137,7 +137,7 @@ func TestIrisBufferSizes(t *testing.T) {
 			type sizes struct{ read, write int }
 			got := make(chan sizes, 1)
 			srv := tt.server(func(c *Conn) {
-				got <- sizes{c.br.Size(), c.writeBufferSize}
+				got <- sizes{c.input.size, c.writeBufferSize}
 				echo(c)
 			})
 			if srv.ReadBufferSize != tt.wantReadBufferSize || srv.WriteBufferSize != tt.wantWriteBufferSize {

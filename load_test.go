@@ -393,6 +393,9 @@ func (f *fleet) wait() {
 type loadServer struct {
 	active, peak, handled, messages atomic.Int64
 	errs                            fleetErrors
+	// detach runs each connection's handler on a goroutine of its own, so
+	// that the HTTP handler returns right after the upgrade.
+	detach bool
 }
 
 func (s *loadServer) handler(c *Conn) {
@@ -426,8 +429,15 @@ func serveLoad(s *loadServer, u *Upgrader) (*httptest.Server, string) {
 			s.errs.add(fmt.Errorf("upgrade: %w", err))
 			return
 		}
-		defer c.Close()
-		s.handler(c)
+		serve := func() {
+			defer c.Close()
+			s.handler(c)
+		}
+		if s.detach {
+			go serve()
+			return
+		}
+		serve()
 	}))
 	return srv, httpToWS(srv.URL)
 }

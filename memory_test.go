@@ -11,9 +11,10 @@ import (
 )
 
 // The memory an idle connection costs a server: heap and goroutine stacks,
-// measured over many connections whose handlers wait in ReadMessage, with the
-// clients in a child process (see load_test.go) so that only the server is
-// counted. Run it with
+// measured over many connections whose handlers wait in ReadMessage, on the
+// HTTP handler's goroutine or on one of their own, with the clients in a
+// child process (see load_test.go) so that only the server is counted. Run
+// it with
 //
 //	go test -run TestMemoryPerIdleConn -v .
 //
@@ -54,6 +55,7 @@ func TestMemoryPerIdleConn(t *testing.T) {
 	const messageSize = 200 // above the compression threshold of 128 bytes
 	cases := []struct {
 		name     string
+		detach   bool // the handler reads on its own goroutine, the HTTP handler returns
 		upgrader Upgrader
 		// conns is 2000, except under context takeover: each connection
 		// then keeps over a MiB, and 200 give the same figure to a few bytes
@@ -63,18 +65,19 @@ func TestMemoryPerIdleConn(t *testing.T) {
 		// after one message each way, far above what is measured.
 		maxPerConn int64
 	}{
-		{"default options", Upgrader{}, 2000, 64 << 10},
-		{"compression, no context takeover", Upgrader{EnableCompression: true}, 2000, 64 << 10},
-		{"compression, context takeover", Upgrader{EnableCompression: true, Compression: &CompressionOptions{
+		{"default options", false, Upgrader{}, 2000, 64 << 10},
+		{"default options, own goroutine", true, Upgrader{}, 2000, 64 << 10},
+		{"compression, no context takeover", false, Upgrader{EnableCompression: true}, 2000, 64 << 10},
+		{"compression, context takeover", false, Upgrader{EnableCompression: true, Compression: &CompressionOptions{
 			ServerContextTakeover: true, ClientContextTakeover: true,
 		}}, 200, 4 << 20},
 	}
-	compression := []string{"none", "no-context-takeover", "context-takeover"}
+	compression := []string{"none", "none", "no-context-takeover", "context-takeover"}
 	var lines []string
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			conns := tc.conns
-			var s loadServer
+			s := loadServer{detach: tc.detach}
 			srv, wsURL := serveLoad(&s, &tc.upgrader)
 			defer srv.Close()
 			base := takeMemorySnapshot()

@@ -39,6 +39,14 @@ func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 			return 0, nil, err
 		}
 	}
+	if c.readErr == nil && c.input.buffered() == 0 {
+		// Wait for the peer here, with few frames on the stack: a goroutine
+		// whose stack stays within its first 2 KiB while it waits keeps
+		// that size, and an idle connection costs that much less.
+		if err := c.input.fill(); err != nil {
+			return 0, nil, c.setReadErr(err)
+		}
+	}
 	opcode, err := c.nextDataFrame()
 	if err != nil {
 		return 0, nil, err
@@ -64,10 +72,18 @@ func (c *Conn) ReadMessage() (messageType int, p []byte, err error) {
 // the buffer has grown to the largest message. On an error, p holds dst and
 // the part of the message read before it.
 func (c *Conn) AppendMessage(dst []byte) (messageType int, p []byte, err error) {
+	// The reading is in a function of its own, whose locals are not on the
+	// stack while NextReader waits for the peer.
 	messageType, r, err := c.NextReader()
 	if err != nil {
 		return messageType, dst, err
 	}
+	p, err = c.appendPayload(dst, r)
+	return messageType, p, err
+}
+
+// appendPayload appends the message that r reads to dst.
+func (c *Conn) appendPayload(dst []byte, r io.Reader) (p []byte, err error) {
 	// The first frame's length is a good first guess of the message size;
 	// a compressed one usually inflates to a few times its size.
 	guess := c.readRemaining
@@ -83,10 +99,10 @@ func (c *Conn) AppendMessage(dst []byte) (messageType int, p []byte, err error) 
 		p = p[:len(p)+n]
 		if err == io.EOF || (err == nil && c.readMessageType == 0 && !c.readInflating) {
 			// Done: the last frame is read (and, if compressed, inflated).
-			return messageType, p, nil
+			return p, nil
 		}
 		if err != nil {
-			return messageType, p, err
+			return p, err
 		}
 	}
 }
@@ -144,7 +160,7 @@ func (c *Conn) readPayload(p []byte) (int, error) {
 	if uint64(len(p)) > c.readRemaining {
 		p = p[:c.readRemaining]
 	}
-	n, err := c.br.Read(p)
+	n, err := c.input.Read(p)
 	p = p[:n]
 	c.readRemaining -= uint64(n)
 	if c.isServer {
@@ -241,19 +257,19 @@ func (c *Conn) rawReadLimit() int64 {
 
 // readFrameHeader reads and decodes the next frame header.
 func (c *Conn) readFrameHeader() (frameHeader, error) {
-	p, err := c.br.Peek(minFrameHeaderSize)
+	p, err := c.input.peek(minFrameHeaderSize)
 	if err != nil {
 		return frameHeader{}, err
 	}
 	n := encodedHeaderSize(p[1])
-	if p, err = c.br.Peek(n); err != nil {
+	if p, err = c.input.peek(n); err != nil {
 		if err == io.EOF {
 			err = io.ErrUnexpectedEOF
 		}
 		return frameHeader{}, err
 	}
 	h := decodeFrameHeader(p)
-	c.br.Discard(n)
+	c.input.discard(n)
 	return h, nil
 }
 
@@ -306,7 +322,7 @@ func (c *Conn) checkFrameHeader(h *frameHeader) error {
 // (RFC 6455 section 5.5).
 func (c *Conn) handleControlFrame(h *frameHeader) error {
 	payload := c.controlPayload[:h.payloadLength]
-	if _, err := io.ReadFull(c.br, payload); err != nil {
+	if _, err := io.ReadFull(&c.input, payload); err != nil {
 		return c.setReadErr(err)
 	}
 	if c.isServer {

@@ -138,13 +138,11 @@ func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, responseHeade
 		return nil, err
 	}
 
-	// Reuse the server's read buffer when its size fits, and always when it
-	// already holds bytes the client sent after its request.
-	br := brw.Reader
-	if br.Buffered() == 0 && u.ReadBufferSize != 0 && u.ReadBufferSize != br.Size() {
-		br = nil
-	}
-	c := newConn(netConn, true, br, u.ReadBufferSize, u.WriteBufferSize, u.WriteBufferPool)
+	// The connection reads the socket through buffers of its own; the
+	// server's reader may hold frames the client sent right after its
+	// request.
+	pending, _ := brw.Reader.Peek(brw.Reader.Buffered())
+	c := newConn(netConn, true, pending, u.ReadBufferSize, u.WriteBufferSize, u.WriteBufferPool)
 	c.subprotocol = subprotocol
 	if extensionResponse != "" {
 		c.setCompression(&compression)

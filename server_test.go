@@ -479,7 +479,7 @@ func TestDeprecatedUpgrade(t *testing.T) {
 				return
 			}
 			defer c.Close()
-			got <- sizes{c.br.Size(), c.writeBufferSize}
+			got <- sizes{c.input.size, c.writeBufferSize}
 			echo(c)
 		}))
 		defer srv.Close()
