@@ -27,22 +27,41 @@ func (gorillaLib) EchoHandler(mode *DeflateMode) http.Handler {
 	if mode != nil {
 		u.EnableCompression = true // no context takeover, window 15: all it supports
 	}
+	return gorillaEchoHandler(&u, false)
+}
+
+func (gorillaLib) DetachedEchoHandler() http.Handler {
+	return gorillaEchoHandler(&websocket.Upgrader{}, true)
+}
+
+// gorillaEchoHandler upgrades with u and runs the echo loop, on a goroutine
+// of its own when detach is true.
+func gorillaEchoHandler(u *websocket.Upgrader, detach bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := u.Upgrade(w, r, nil)
 		if err != nil {
 			return
 		}
-		defer c.Close()
-		for {
-			messageType, p, err := c.ReadMessage()
-			if err != nil {
-				return
-			}
-			if err := c.WriteMessage(messageType, p); err != nil {
-				return
-			}
+		if detach {
+			go gorillaEcho(c)
+			return
 		}
+		gorillaEcho(c)
 	})
+}
+
+// gorillaEcho sends back every message until the connection fails.
+func gorillaEcho(c *websocket.Conn) {
+	defer c.Close()
+	for {
+		messageType, p, err := c.ReadMessage()
+		if err != nil {
+			return
+		}
+		if err := c.WriteMessage(messageType, p); err != nil {
+			return
+		}
+	}
 }
 
 func (gorillaLib) DeflateModes() []DeflateMode {

@@ -38,26 +38,45 @@ func (irisLib) EchoHandler(mode *DeflateMode) http.Handler {
 		u.EnableCompression = true
 		u.Compression = irisCompression(*mode)
 	}
+	return irisEchoHandler(&u, false)
+}
+
+func (irisLib) DetachedEchoHandler() http.Handler {
+	return irisEchoHandler(&websocket.Upgrader{}, true)
+}
+
+// irisEchoHandler upgrades with u and runs the echo loop, on a goroutine of
+// its own when detach is true.
+func irisEchoHandler(u *websocket.Upgrader, detach bool) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		c, err := u.Upgrade(w, r, nil)
 		if err != nil {
 			return
 		}
-		defer c.Close()
-		// AppendMessage into one reused buffer: this library's way to read
-		// without allocating a slice per message, as ReadMessage must.
-		var buf []byte
-		for {
-			messageType, p, err := c.AppendMessage(buf[:0])
-			if err != nil {
-				return
-			}
-			buf = p
-			if err := c.WriteMessage(messageType, p); err != nil {
-				return
-			}
+		if detach {
+			go irisEcho(c)
+			return
 		}
+		irisEcho(c)
 	})
+}
+
+// irisEcho sends back every message until the connection fails. It reads
+// with AppendMessage into one reused buffer: this library's way to read
+// without allocating a slice per message, as ReadMessage must.
+func irisEcho(c *websocket.Conn) {
+	defer c.Close()
+	var buf []byte
+	for {
+		messageType, p, err := c.AppendMessage(buf[:0])
+		if err != nil {
+			return
+		}
+		buf = p
+		if err := c.WriteMessage(messageType, p); err != nil {
+			return
+		}
+	}
 }
 
 func (irisLib) DeflateModes() []DeflateMode {

@@ -86,6 +86,16 @@ type Library interface {
 	DialDeflate(url string, mode DeflateMode, dial DialFunc) (MessageConn, error)
 }
 
+// Detachable is implemented by the adapters whose echo loop can also run on
+// a goroutine of its own, started by the HTTP handler, which then returns (as
+// gws's always does, and gorilla's chat example): net/http then frees the
+// buffers and the request it keeps while a handler runs.
+type Detachable interface {
+	// DetachedEchoHandler is EchoHandler(nil) with the loop on a goroutine
+	// of its own.
+	DetachedEchoHandler() http.Handler
+}
+
 // All returns the adapters, this library first.
 func All() []Library {
 	return []Library{irisLib{}, gorillaLib{}, gwsLib{}, gobwasLib{}, coderLib{}}

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net"
+	"net/http"
 	"net/http/httptest"
 	"strings"
 	"sync"
@@ -114,9 +115,20 @@ func TestDialWriterSendsOneMaskedMessage(t *testing.T) {
 
 func TestEchoHandlerEchoesTheRawClient(t *testing.T) {
 	sizes := []int{32, 125, 1 << 10, 64 << 10, 70000}
+	type handler struct {
+		name string
+		h    http.Handler
+	}
+	var handlers []handler
 	for _, l := range All() {
-		t.Run(l.Name(), func(t *testing.T) {
-			srv := httptest.NewServer(l.EchoHandler(nil))
+		handlers = append(handlers, handler{l.Name(), l.EchoHandler(nil)})
+		if d, ok := l.(Detachable); ok {
+			handlers = append(handlers, handler{l.Name() + "/detached", d.DetachedEchoHandler()})
+		}
+	}
+	for _, h := range handlers {
+		t.Run(h.name, func(t *testing.T) {
+			srv := httptest.NewServer(h.h)
 			defer srv.Close()
 			c, err := wsraw.Dial(srv.Listener.Addr().String(), "/", testTimeout)
 			if err != nil {

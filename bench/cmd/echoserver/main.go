@@ -93,6 +93,9 @@ func listenLoopback(addr string) (net.Listener, error) {
 func newMux(l lib.Library, hijacked *atomic.Int64) *http.ServeMux {
 	mux := http.NewServeMux()
 	mux.Handle("/echo", l.EchoHandler(nil))
+	if d, ok := l.(lib.Detachable); ok {
+		mux.Handle("/echo-detached", d.DetachedEchoHandler())
+	}
 	for _, m := range l.DeflateModes() {
 		mux.Handle("/deflate/"+m.Key, l.EchoHandler(&m))
 	}

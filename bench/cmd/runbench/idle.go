@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 	"time"
 
@@ -28,7 +29,8 @@ type idleResult struct {
 
 func (r idleResult) total() float64 { return r.heap + r.stack }
 
-// dialIdle opens n connections to s in parallel; they stay idle.
+// dialIdle opens n connections to s's echo handler, in parallel; they stay
+// idle.
 func dialIdle(s *server, n int) ([]*wsraw.Conn, error) {
 	conns := make([]*wsraw.Conn, n)
 	errs := make(chan error, idleDialers)
@@ -39,7 +41,7 @@ func dialIdle(s *server, n int) ([]*wsraw.Conn, error) {
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				c, err := wsraw.Dial(s.addr, "/echo", dialTimeout)
+				c, err := wsraw.Dial(s.addr, s.row.echoPath(), dialTimeout)
 				if err != nil {
 					select {
 					case errs <- err:
@@ -130,8 +132,10 @@ func idleSample(bin string, r row, n int) (idleResult, error) {
 func runIdle(cfg config, bin string, rep *report) map[string]idleResult {
 	rep.printf("\n## Memory per idle connection\n\n")
 	rep.printf("A fresh server process per library and round; %d connections, handshake done, no message sent, each handler blocked in read. "+
-		"The growth of the server's live heap (HeapAlloc after two GCs) and goroutine stacks (StackInuse), divided by the connections.\n\n", cfg.idleConns)
-	rs := rows()
+		"The growth of the server's live heap (HeapAlloc after two GCs) and goroutine stacks (StackInuse), divided by the connections. "+
+		"Each handler reads on the goroutine of its HTTP handler, except on the rows marked \"%s\": there the HTTP handler starts the read loop on a goroutine of its own and returns, "+
+		"as gws's always does, so net/http frees what it keeps for a running handler.\n\n", cfg.idleConns, strings.TrimPrefix(detachedSuffix, ", "))
+	rs := append(rows(), detachedRows()...)
 	samples := make([][]idleResult, len(rs))
 	failed := make([]error, len(rs))
 	for round := range cfg.idleRounds {

@@ -61,6 +61,9 @@ var (
 type row struct {
 	name string
 	lib  lib.Library
+	// detached rows run the echo loop on a goroutine of its own, the HTTP
+	// handler returned (lib.Detachable).
+	detached bool
 }
 
 // gorillaRow and controlRow are the names the ratios and the noise refer to.
@@ -74,18 +77,41 @@ const (
 func rows() []row {
 	var rs []row
 	for _, l := range lib.All() {
-		rs = append(rs, row{l.Name(), l})
+		rs = append(rs, row{name: l.Name(), lib: l})
 	}
 	g, _ := lib.ByName(gorillaRow)
-	return append(rs, row{controlRow, lib.Renamed(g, controlRow)})
+	return append(rs, row{name: controlRow, lib: lib.Renamed(g, controlRow)})
 }
+
+// detachedRows returns a row per library that can run its echo loop on a
+// goroutine of its own, the HTTP handler returned.
+func detachedRows() []row {
+	var rs []row
+	for _, l := range lib.All() {
+		if _, ok := l.(lib.Detachable); ok {
+			rs = append(rs, row{name: l.Name() + detachedSuffix, lib: l, detached: true})
+		}
+	}
+	return rs
+}
+
+// detachedSuffix names the detached rows.
+const detachedSuffix = ", own goroutine"
 
 // baseName is the -lib of a row's echo server.
 func (r row) baseName() string {
 	if r.name == controlRow {
 		return gorillaRow
 	}
-	return r.name
+	return r.lib.Name()
+}
+
+// echoPath is the path of a row's echo handler on its server.
+func (r row) echoPath() string {
+	if r.detached {
+		return "/echo-detached"
+	}
+	return "/echo"
 }
 
 func main() {
