@@ -71,15 +71,17 @@ func (b *readBuffer) peek(n int) ([]byte, error) {
 func (b *readBuffer) discard(n int) { b.r += n }
 
 // Read implements io.Reader: the buffered bytes first, then one read from
-// the network, straight into p when p is at least as large as the buffer
-// that read would use.
+// the network, straight into p when p is at least as large as a pooled
+// buffer. A smaller p gets its bytes through a buffer, so that a caller
+// reading a little at a time (the decompressor reads 512 bytes) does not
+// make a system call each time.
 func (b *readBuffer) Read(p []byte) (int, error) {
 	if len(p) == 0 {
 		return 0, nil
 	}
 	if b.buffered() == 0 {
 		b.reset()
-		if len(p) >= len(b.buf) {
+		if len(p) >= b.size {
 			// p is the rest of a payload at most, so a full p says nothing
 			// of what else is waiting: the next read starts small.
 			b.lastFull = false

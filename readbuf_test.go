@@ -85,10 +85,20 @@ func TestReadBufferSizes(t *testing.T) {
 		},
 		{
 			name: "a read as large as the buffer goes straight to the caller", size: size,
-			bursts: []int{1000},
+			bursts: []int{size + 1000},
 			steps: []readStep{
-				{read: 1000, wantN: 1000, wantAsked: []int{1000}},
+				{read: size, wantN: size, wantAsked: []int{size}},
+				{read: size, wantN: 1000, wantAsked: []int{size}},
 				{read: 1, wantN: 0, wantAsked: []int{smallReadSize}},
+			},
+		},
+		{
+			name: "smaller reads go through a buffer", size: size,
+			bursts: []int{2000},
+			steps: []readStep{
+				{read: 512, wantN: smallReadSize, wantAsked: []int{smallReadSize}},
+				{read: 512, wantN: 512, wantAsked: []int{size}, wantBig: true},
+				{read: 512, wantN: 512, wantBig: true},
 			},
 		},
 		{
