@@ -136,19 +136,11 @@ func (c *Conn) writeControl(opcode byte, data []byte, deadline time.Time) error 
 	}
 	defer c.unlockFrame()
 
-	masked := !c.isServer
+	key, masked := c.frameMaskKey()
 	headerSize := frameHeaderSize(len(data), masked)
 	frame := c.controlFrame[:headerSize+len(data)]
-	var key [maskKeySize]byte
-	if masked {
-		key = newMaskKey()
-	}
 	putFrameHeader(frame[:headerSize], finalBit|opcode, len(data), masked, key)
-	payload := frame[headerSize:]
-	copy(payload, data)
-	if masked {
-		maskBytes(key, 0, payload)
-	}
+	copyPayload(frame[headerSize:], data, masked, key)
 	d := c.writeDeadline.Load()
 	if !deadline.IsZero() {
 		d = deadline.UnixNano()
@@ -164,16 +156,51 @@ func (c *Conn) writeControl(opcode byte, data []byte, deadline time.Time) error 
 	return nil
 }
 
-// writeDataFrame sends the n payload bytes that follow the header room of buf
-// as one frame whose first header byte is first.
-func (c *Conn) writeDataFrame(buf []byte, n int, first byte) error {
-	masked := !c.isServer
-	payload := buf[maxFrameHeaderSize : maxFrameHeaderSize+n]
-	var key [maskKeySize]byte
-	if masked {
-		key = newMaskKey()
-		maskBytes(key, 0, payload)
+// frameMaskKey returns the masking key of a frame about to be sent and
+// whether the frame is masked at all: a client masks every frame with a
+// fresh key, a server masks none (RFC 6455 section 5.3).
+func (c *Conn) frameMaskKey() (key [maskKeySize]byte, masked bool) {
+	if c.isServer {
+		return key, false
 	}
+	return newMaskKey(), true
+}
+
+// copyPayload copies data into payload, which must not overlap it, masked
+// with key when masked. Masking while copying reads and writes each byte
+// once, and leaves data, the caller's bytes, as they were.
+func copyPayload(payload, data []byte, masked bool, key [maskKeySize]byte) {
+	if masked {
+		maskCopy(key, 0, payload, data)
+		return
+	}
+	copy(payload, data)
+}
+
+// writeDataFrame sends the n payload bytes that follow the header room of buf
+// as one frame whose first header byte is first. A client masks them in
+// place.
+func (c *Conn) writeDataFrame(buf []byte, n int, first byte) error {
+	key, masked := c.frameMaskKey()
+	if masked {
+		maskBytes(key, 0, buf[maxFrameHeaderSize:maxFrameHeaderSize+n])
+	}
+	return c.sendDataFrame(buf, n, first, masked, key)
+}
+
+// copyDataFrame sends data as one frame whose first header byte is first,
+// copied into buf behind its header room, where it fits. A client masks it
+// as it copies.
+func (c *Conn) copyDataFrame(buf, data []byte, first byte) error {
+	key, masked := c.frameMaskKey()
+	copyPayload(buf[maxFrameHeaderSize:], data, masked, key)
+	return c.sendDataFrame(buf, len(data), first, masked, key)
+}
+
+// sendDataFrame puts the frame header in front of the n payload bytes that
+// follow the header room of buf, already masked with key when masked, and
+// sends the frame.
+func (c *Conn) sendDataFrame(buf []byte, n int, first byte, masked bool, key [maskKeySize]byte) error {
 	start := maxFrameHeaderSize - frameHeaderSize(n, masked)
 	putFrameHeader(buf[start:maxFrameHeaderSize], first, n, masked, key)
 
@@ -239,8 +266,7 @@ func (c *Conn) writeMessageLocked(first byte, data []byte) error {
 	defer c.releaseWriteBuffer(buf)
 
 	if len(data) <= c.writeBufferSize {
-		n := copy(buf.data[maxFrameHeaderSize:], data)
-		return c.writeDataFrame(buf.data, n, first)
+		return c.copyDataFrame(buf.data, data, first)
 	}
 	if c.isServer {
 		// The payload goes out as it is, behind the header, in one writev.
@@ -268,8 +294,8 @@ const largeChunkSize = 64 << 10
 var largeChunks = sync.Pool{New: func() any { return new([maxFrameHeaderSize + largeChunkSize]byte) }}
 
 // writeLargeMaskedFrame sends data, larger than buf, as one masked frame:
-// the payload is masked a buffer at a time, since the caller's bytes must not
-// change. buf has room for a frame header before the payload.
+// the payload is masked into buf a buffer at a time, since the caller's bytes
+// must not change. buf has room for a frame header before the payload.
 func (c *Conn) writeLargeMaskedFrame(buf []byte, first byte, data []byte) error {
 	key := newMaskKey()
 	start := maxFrameHeaderSize - frameHeaderSize(len(data), true)
@@ -280,9 +306,9 @@ func (c *Conn) writeLargeMaskedFrame(buf []byte, first byte, data []byte) error 
 	d := c.writeDeadline.Load()
 	pos := 0
 	for len(data) > 0 {
-		n := copy(buf[maxFrameHeaderSize:], data)
+		n := min(len(data), len(buf)-maxFrameHeaderSize)
+		pos = maskCopy(key, pos, buf[maxFrameHeaderSize:], data[:n])
 		data = data[n:]
-		pos = maskBytes(key, pos, buf[maxFrameHeaderSize:maxFrameHeaderSize+n])
 		if err := c.writeLocked(d, buf[start:maxFrameHeaderSize+n], nil); err != nil {
 			return err
 		}
