@@ -5,7 +5,6 @@ package websocket
 import (
 	"fmt"
 	"runtime"
-	"runtime/debug"
 	"testing"
 	"time"
 )
@@ -35,20 +34,6 @@ func takeMemorySnapshot() memorySnapshot {
 // perConn returns the growth from base to s divided by n, in bytes.
 func (s memorySnapshot) perConn(base memorySnapshot, n int) (heap, stack int64) {
 	return (int64(s.heap) - int64(base.heap)) / int64(n), (int64(s.stack) - int64(base.stack)) / int64(n)
-}
-
-// raceEnabled reports whether the test binary was built with -race.
-func raceEnabled() bool {
-	info, ok := debug.ReadBuildInfo()
-	if !ok {
-		return false
-	}
-	for _, s := range info.Settings {
-		if s.Key == "-race" {
-			return s.Value == "true"
-		}
-	}
-	return false
 }
 
 func TestMemoryPerIdleConn(t *testing.T) {

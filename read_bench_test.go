@@ -54,6 +54,7 @@ func readOneMessage(c *Conn, buf []byte) error {
 
 // TestNextReaderAllocations pins the zero-allocation read path.
 func TestNextReaderAllocations(t *testing.T) {
+	skipAllocationsUnderRace(t)
 	for _, bs := range benchSizes {
 		frame := encodeTestFrame(finalBit|textFrame, testPayload(TextMessage, bs.size), true)
 		c := newConn(&repeatConn{stream: frame}, true, nil, 0, 0, nil)

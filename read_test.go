@@ -1060,6 +1060,7 @@ func TestAppendMessageError(t *testing.T) {
 // TestAppendMessageAllocations pins that a reused buffer reads messages
 // without allocating.
 func TestAppendMessageAllocations(t *testing.T) {
+	skipAllocationsUnderRace(t)
 	for _, bs := range benchSizes {
 		frame := encodeTestFrame(finalBit|binaryFrame, testPayload(BinaryMessage, bs.size), true)
 		c := newConn(&repeatConn{stream: frame}, true, nil, 0, 0, nil)

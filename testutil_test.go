@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"runtime/debug"
 	"strings"
 	"testing"
 	"time"
@@ -319,4 +320,29 @@ func serveRawWithHeader(t testing.TB, extraHeaders ...string) (wsURL string, pee
 		peers <- &rawPeer{t: t, conn: conn, br: br, masked: false}
 	}()
 	return "ws://" + ln.Addr().String() + "/", peers
+}
+
+// raceEnabled reports whether the test binary was built with -race.
+func raceEnabled() bool {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return false
+	}
+	for _, s := range info.Settings {
+		if s.Key == "-race" {
+			return s.Value == "true"
+		}
+	}
+	return false
+}
+
+// skipAllocationsUnderRace skips a test that counts allocations when the
+// race detector is on: it makes sync.Pool drop a quarter of what is put
+// back, so pooled buffers are made again. scripts/test.sh runs these tests
+// without -race too.
+func skipAllocationsUnderRace(t *testing.T) {
+	t.Helper()
+	if raceEnabled() {
+		t.Skip("sync.Pool drops buffers at random under the race detector")
+	}
 }

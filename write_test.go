@@ -49,6 +49,7 @@ func BenchmarkWriteMessage(b *testing.B) {
 // TestWriteMessageAllocations pins the zero-allocation write path that the
 // benchmark shows, so a regression fails the tests too.
 func TestWriteMessageAllocations(t *testing.T) {
+	skipAllocationsUnderRace(t)
 	for _, isServer := range []bool{true, false} {
 		for _, bs := range benchSizes {
 			c := newConn(&discardConn{}, isServer, nil, 0, 0, nil)

@@ -18,6 +18,8 @@ fi
 step "root module: vet and tests"
 go vet ./...
 go test -race ./...
+# The allocation counts skip themselves under -race (sync.Pool drops items).
+go test -count=1 -run 'Allocations' .
 
 step "portable masking (purego) and other architectures"
 go test -tags purego -run 'Mask' .
