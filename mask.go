@@ -30,8 +30,7 @@ const (
 func maskBytesGeneric(key [maskKeySize]byte, pos int, b []byte) int {
 	pos &= maskPosMask
 	if len(b) >= maskWordLen {
-		k := uint64(rotatedKey(key, pos))
-		k |= k << 32
+		k := wordKey(key, pos)
 		// Four words per iteration cut the loop overhead.
 		for len(b) >= 4*maskWordLen {
 			xorWord(b[0*maskWordLen:], k)
