@@ -34,20 +34,11 @@ func (gorillaLib) DetachedEchoHandler() http.Handler {
 	return gorillaEchoHandler(&websocket.Upgrader{}, true)
 }
 
-// gorillaEchoHandler upgrades with u and runs the echo loop, on a goroutine
-// of its own when detach is true.
+// gorillaEchoHandler upgrades with u and runs the echo loop, on a goroutine of
+// its own when detach is true.
 func gorillaEchoHandler(u *websocket.Upgrader, detach bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := u.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		if detach {
-			go gorillaEcho(c)
-			return
-		}
-		gorillaEcho(c)
-	})
+	upgrade := func(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) { return u.Upgrade(w, r, nil) }
+	return echoHandler(upgrade, gorillaEcho, detach)
 }
 
 // gorillaEcho sends back every message until the connection fails.

@@ -48,17 +48,8 @@ func (irisLib) DetachedEchoHandler() http.Handler {
 // irisEchoHandler upgrades with u and runs the echo loop, on a goroutine of
 // its own when detach is true.
 func irisEchoHandler(u *websocket.Upgrader, detach bool) http.Handler {
-	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		c, err := u.Upgrade(w, r, nil)
-		if err != nil {
-			return
-		}
-		if detach {
-			go irisEcho(c)
-			return
-		}
-		irisEcho(c)
-	})
+	upgrade := func(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) { return u.Upgrade(w, r, nil) }
+	return echoHandler(upgrade, irisEcho, detach)
 }
 
 // irisEcho sends back every message until the connection fails. It reads

@@ -96,6 +96,23 @@ type Detachable interface {
 	DetachedEchoHandler() http.Handler
 }
 
+// echoHandler returns a handler that upgrades each request with upgrade and
+// runs echo on the connection: in the HTTP handler, or on a goroutine of
+// its own when detach is true (Detachable).
+func echoHandler[C any](upgrade func(http.ResponseWriter, *http.Request) (C, error), echo func(C), detach bool) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := upgrade(w, r)
+		if err != nil {
+			return
+		}
+		if detach {
+			go echo(c)
+			return
+		}
+		echo(c)
+	})
+}
+
 // All returns the adapters, this library first.
 func All() []Library {
 	return []Library{irisLib{}, gorillaLib{}, gwsLib{}, gobwasLib{}, coderLib{}}
