@@ -23,11 +23,15 @@ type writeBuffer struct {
 // no write buffer at all.
 var defaultWriteBufferPools sync.Map
 
-func defaultWriteBufferPool(size int) BufferPool {
-	if p, ok := defaultWriteBufferPools.Load(size); ok {
+func defaultWriteBufferPool(size int) BufferPool { return sizedPool(&defaultWriteBufferPools, size) }
+
+// sizedPool returns the *sync.Pool that pools, a map from buffer size to
+// pool, holds for size, adding it on first use.
+func sizedPool(pools *sync.Map, size int) *sync.Pool {
+	if p, ok := pools.Load(size); ok {
 		return p.(*sync.Pool)
 	}
-	p, _ := defaultWriteBufferPools.LoadOrStore(size, new(sync.Pool))
+	p, _ := pools.LoadOrStore(size, new(sync.Pool))
 	return p.(*sync.Pool)
 }
 

@@ -28,9 +28,10 @@ type readBuffer struct {
 	src      io.Reader
 	buf      []byte // buffered bytes are buf[r:w]; buf is small or *pooled
 	r, w     int
-	size     int     // the size of a pooled buffer: ReadBufferSize
-	pooled   *[]byte // the pooled buffer in use, nil while small is
-	lastFull bool    // the last read filled the space it was given
+	size     int        // the size of a pooled buffer: ReadBufferSize
+	pool     *sync.Pool // the pool of buffers of that size
+	pooled   *[]byte    // the pooled buffer in use, nil while small is
+	lastFull bool       // the last read filled the space it was given
 	small    [smallReadSize]byte
 }
 
@@ -42,6 +43,7 @@ var readBufferPools sync.Map
 func (b *readBuffer) init(src io.Reader, size int, pending []byte) {
 	b.src = src
 	b.size = max(size, minReadBufferSize)
+	b.pool = sizedPool(&readBufferPools, b.size)
 	b.buf = b.small[:min(smallReadSize, b.size)]
 	if len(pending) > len(b.buf) {
 		// More than the small array holds: a buffer that fits them, which
@@ -138,8 +140,7 @@ func (b *readBuffer) grow() {
 	if b.size <= smallReadSize {
 		return // the small array is the whole buffer
 	}
-	pool := b.pool()
-	big, ok := pool.Get().(*[]byte)
+	big, ok := b.pool.Get().(*[]byte)
 	if !ok {
 		s := make([]byte, b.size)
 		big = &s
@@ -154,17 +155,8 @@ func (b *readBuffer) grow() {
 // array.
 func (b *readBuffer) release() {
 	if len(*b.pooled) == b.size {
-		b.pool().Put(b.pooled)
+		b.pool.Put(b.pooled)
 	}
 	b.pooled = nil
 	b.buf = b.small[:]
-}
-
-// pool returns the pool of the buffers of b's size.
-func (b *readBuffer) pool() *sync.Pool {
-	if p, ok := readBufferPools.Load(b.size); ok {
-		return p.(*sync.Pool)
-	}
-	p, _ := readBufferPools.LoadOrStore(b.size, new(sync.Pool))
-	return p.(*sync.Pool)
 }
