@@ -471,12 +471,7 @@ func TestCompressedReadLimitSmallWindow(t *testing.T) {
 	if err := c.WriteMessage(BinaryMessage, testPayload(BinaryMessage, 64000)); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case err := <-got:
-		if err != nil {
-			t.Fatalf("64000 bytes under a 64 KiB read limit: %v", err)
-		}
-	case <-time.After(testTimeout):
-		t.Fatal("no message")
+	if err := awaitValue(t, got); err != nil {
+		t.Fatalf("64000 bytes under a 64 KiB read limit: %v", err)
 	}
 }

@@ -1,7 +1,6 @@
 package websocket
 
 import (
-	"bufio"
 	"bytes"
 	"compress/flate"
 	"context"
@@ -77,13 +76,7 @@ func hostileResponseHeader(r *http.Request) http.Header {
 // result waits, bounded, for the error that ended the /hostile handler.
 func (s *hostileServer) result(t *testing.T) error {
 	t.Helper()
-	select {
-	case err := <-s.results:
-		return err
-	case <-time.After(testTimeout):
-		t.Fatal("the hostile connection's handler did not end")
-		return nil
-	}
+	return awaitValue(t, s.results)
 }
 
 // goodClient is the well-behaved client: it sends numbered messages and
@@ -117,41 +110,12 @@ func (g *goodClient) exchange(when string) {
 	}
 }
 
-// rawHandshake opens a TCP connection to path on s and sends the opening
-// handshake with extra header lines ("Name: value\r\n" each), without
-// reading the response.
-func rawHandshake(t *testing.T, s *hostileServer, path, extra string) net.Conn {
+// dialHostile completes a handshake by hand on /hostile, with extra request
+// header lines ("Name: value"), and returns the client as a rawPeer with the
+// server's response.
+func dialHostile(t *testing.T, s *hostileServer, extraHeaders ...string) (*rawPeer, *http.Response) {
 	t.Helper()
-	addr := strings.TrimPrefix(s.wsBase, "ws://")
-	conn, err := net.Dial("tcp", addr)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { conn.Close() })
-	conn.SetDeadline(time.Now().Add(testTimeout))
-	_, err = io.WriteString(conn, "GET "+path+" HTTP/1.1\r\nHost: "+addr+
-		"\r\nUpgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13"+
-		"\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"+extra+"\r\n")
-	if err != nil {
-		t.Fatal(err)
-	}
-	return conn
-}
-
-// dialHostile completes a handshake by hand on /hostile and returns the
-// client as a rawPeer with the server's response.
-func dialHostile(t *testing.T, s *hostileServer, extra string) (*rawPeer, *http.Response) {
-	t.Helper()
-	conn := rawHandshake(t, s, "/hostile", extra)
-	br := bufio.NewReader(conn)
-	resp, err := http.ReadResponse(br, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if resp.StatusCode != http.StatusSwitchingProtocols {
-		t.Fatalf("handshake status %d", resp.StatusCode)
-	}
-	return &rawPeer{t: t, conn: conn, br: br, masked: true}, resp
+	return readUpgradeResponse(t, sendRawHandshake(t, s.wsBase+"/hostile", extraHeaders...))
 }
 
 // expectEnd reads from conn until it ends and fails the test if it ends by
@@ -247,7 +211,7 @@ func TestHostileHandshake(t *testing.T) {
 			run: func(t *testing.T, s *hostileServer, good *goodClient) {
 				// A 101 response padded to 4 MiB stands for any response
 				// larger than what the socket buffers hold.
-				conn := rawHandshake(t, s, "/hostile", "X-Pad: 4096\r\n")
+				conn := sendRawHandshake(t, s.wsBase+"/hostile", "X-Pad: 4096")
 				setSocketBuffers(conn)
 				good.exchange("while a response is not read")
 				err := s.result(t)
@@ -304,7 +268,7 @@ func TestHostileClients(t *testing.T) {
 			name:    "never reads, the write deadline unblocks the writer",
 			handler: writeUntilError,
 			attack: func(t *testing.T, s *hostileServer, good *goodClient) {
-				p, _ := dialHostile(t, s, "")
+				p, _ := dialHostile(t, s)
 				setSocketBuffers(p.conn)
 				good.exchange("while the server's writes are blocked")
 			},
@@ -318,7 +282,7 @@ func TestHostileClients(t *testing.T) {
 			name:    "length of 2^63, 1002",
 			handler: readUntilError(0),
 			attack: func(t *testing.T, s *hostileServer, good *goodClient) {
-				p, _ := dialHostile(t, s, "")
+				p, _ := dialHostile(t, s)
 				p.write(frameHeaderWithLength(binaryFrame|finalBit, 1<<63))
 				good.exchange("after a 2^63 length")
 				if code := p.expectClose(); code != CloseProtocolError {
@@ -331,7 +295,7 @@ func TestHostileClients(t *testing.T) {
 			name:    "length of 2^63-1 over the read limit, 1009",
 			handler: readUntilError(1 << 20),
 			attack: func(t *testing.T, s *hostileServer, good *goodClient) {
-				p, _ := dialHostile(t, s, "")
+				p, _ := dialHostile(t, s)
 				p.write(frameHeaderWithLength(binaryFrame|finalBit, 1<<63-1))
 				good.exchange("after a 2^63-1 length")
 				if code := p.expectClose(); code != CloseMessageTooBig {
@@ -344,7 +308,7 @@ func TestHostileClients(t *testing.T) {
 			name:    "fragmented message that never ends, the read limit, 1009",
 			handler: readUntilError(64 << 10),
 			attack: func(t *testing.T, s *hostileServer, good *goodClient) {
-				p, _ := dialHostile(t, s, "")
+				p, _ := dialHostile(t, s)
 				sent := sendFragmentsUntilClosed(p.conn, 1024, 4<<10)
 				good.exchange("while fragments arrive")
 				if code := p.expectClose(); code != CloseMessageTooBig {
@@ -362,7 +326,7 @@ func TestHostileClients(t *testing.T) {
 				return err
 			},
 			attack: func(t *testing.T, s *hostileServer, good *goodClient) {
-				p, _ := dialHostile(t, s, "")
+				p, _ := dialHostile(t, s)
 				p.writeFrame(textFrame, []byte("the first fragment and nothing more"))
 				good.exchange("while a message is left unfinished")
 				expectEnd(t, p.conn, p.br)
@@ -506,7 +470,7 @@ func pingFlood(t *testing.T, s *hostileServer, good *goodClient) {
 		pings     = 20000
 		heapBound = 8 << 20
 	)
-	p, _ := dialHostile(t, s, "")
+	p, _ := dialHostile(t, s)
 	before := heapInUse()
 
 	pongs := make(chan error, 1)
@@ -573,7 +537,7 @@ func decompressionBomb(t *testing.T, s *hostileServer, good *goodClient) {
 		t.Fatalf("the bomb inflates to %d bytes (%v), want %d", n, err, inflated)
 	}
 
-	p, resp := dialHostile(t, s, "Sec-WebSocket-Extensions: permessage-deflate\r\n")
+	p, resp := dialHostile(t, s, "Sec-WebSocket-Extensions: permessage-deflate")
 	if ext := resp.Header.Get("Sec-Websocket-Extensions"); !strings.HasPrefix(ext, "permessage-deflate") {
 		t.Fatalf("permessage-deflate not negotiated: %q", ext)
 	}

@@ -69,13 +69,7 @@ func (h *keepAliveHandler) serve(c *Conn) {
 
 func (h *keepAliveHandler) wait(t *testing.T) keepAliveResult {
 	t.Helper()
-	select {
-	case r := <-h.result:
-		return r
-	case <-time.After(testTimeout):
-		t.Fatal("the handler's read did not end")
-		return keepAliveResult{}
-	}
+	return awaitValue(t, h.result)
 }
 
 func TestKeepAliveFailsSilentPeer(t *testing.T) {
@@ -148,15 +142,7 @@ func TestKeepAliveAnsweringPeer(t *testing.T) {
 func TestKeepAliveClientStop(t *testing.T) {
 	wsURL, peers := serveRaw(t)
 	client := dial(t, nil, wsURL)
-	var p *rawPeer
-	select {
-	case p = <-peers:
-	case <-time.After(testTimeout):
-		t.Fatal("no connection on the raw server")
-	}
-	if p == nil {
-		t.Fatal("the raw server's handshake failed")
-	}
+	p := awaitValue(t, peers) // serveRaw closes peers when its handshake fails
 	var pongs atomic.Int64
 	client.SetPongHandler(func(string) error { pongs.Add(1); return nil })
 	stop := client.KeepAlive(keepAliveInterval, keepAliveTimeout)

@@ -396,15 +396,7 @@ func TestUpgradeKeepsPipelinedFrames(t *testing.T) {
 			if _, err := conn.Write(request); err != nil {
 				t.Fatal(err)
 			}
-			br := bufio.NewReader(conn)
-			resp, err := http.ReadResponse(br, nil)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if resp.StatusCode != http.StatusSwitchingProtocols {
-				t.Fatalf("status = %d, want 101", resp.StatusCode)
-			}
-			peer := &rawPeer{t: t, conn: conn, br: br, masked: true}
+			peer, _ := readUpgradeResponse(t, conn)
 			for _, want := range []testFrame{{0x81, []byte("first")}, {0x82, []byte("second")}} {
 				f, err := peer.readFrame()
 				if err != nil {

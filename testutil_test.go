@@ -138,6 +138,15 @@ type rawPeer struct {
 // handshake by hand, with extra request header lines ("Name: value").
 func dialRaw(t testing.TB, wsURL string, extraHeaders ...string) *rawPeer {
 	t.Helper()
+	p, _ := readUpgradeResponse(t, sendRawHandshake(t, wsURL, extraHeaders...))
+	return p
+}
+
+// sendRawHandshake opens a connection to the server at wsURL and sends the
+// opening handshake, with extra request header lines ("Name: value"),
+// without reading the response.
+func sendRawHandshake(t testing.TB, wsURL string, extraHeaders ...string) net.Conn {
+	t.Helper()
 	addr := strings.TrimPrefix(wsURL, "ws://")
 	path := "/"
 	if i := strings.IndexByte(addr, '/'); i >= 0 {
@@ -155,6 +164,14 @@ func dialRaw(t testing.TB, wsURL string, extraHeaders ...string) *rawPeer {
 	if err != nil {
 		t.Fatal(err)
 	}
+	return conn
+}
+
+// readUpgradeResponse reads the server's answer to a handshake sent on conn,
+// fails the test unless it is 101, and returns the client side as a masking
+// rawPeer with the response.
+func readUpgradeResponse(t testing.TB, conn net.Conn) (*rawPeer, *http.Response) {
+	t.Helper()
 	br := bufio.NewReader(conn)
 	resp, err := http.ReadResponse(br, nil)
 	if err != nil {
@@ -163,7 +180,7 @@ func dialRaw(t testing.TB, wsURL string, extraHeaders ...string) *rawPeer {
 	if resp.StatusCode != http.StatusSwitchingProtocols {
 		t.Fatalf("handshake status %d", resp.StatusCode)
 	}
-	return &rawPeer{t: t, conn: conn, br: br, masked: true}
+	return &rawPeer{t: t, conn: conn, br: br, masked: true}, resp
 }
 
 // writeFrame sends one frame: first is the first header byte (final bit,
