@@ -44,7 +44,7 @@ func (b *readBuffer) init(src io.Reader, size int, pending []byte) {
 	b.src = src
 	b.size = max(size, minReadBufferSize)
 	b.pool = sizedPool(&readBufferPools, b.size)
-	b.buf = b.small[:min(smallReadSize, b.size)]
+	b.buf = b.smallBuf()
 	if len(pending) > len(b.buf) {
 		// More than the small array holds: a buffer that fits them, which
 		// goes back to the pool only if it has the pool's size.
@@ -82,7 +82,6 @@ func (b *readBuffer) Read(p []byte) (int, error) {
 		return 0, nil
 	}
 	if b.buffered() == 0 {
-		b.reset()
 		if len(p) >= b.size {
 			// p is the rest of a payload at most, so a full p says nothing
 			// of what else is waiting: the next read starts small.
@@ -135,7 +134,7 @@ func (b *readBuffer) reset() {
 	}
 }
 
-// grow moves the buffered bytes from the small array to a pooled buffer.
+// grow switches the empty buffer from the small array to a pooled buffer.
 func (b *readBuffer) grow() {
 	if b.size <= smallReadSize {
 		return // the small array is the whole buffer
@@ -145,8 +144,6 @@ func (b *readBuffer) grow() {
 		s := make([]byte, b.size)
 		big = &s
 	}
-	b.w = copy(*big, b.buf[b.r:b.w])
-	b.r = 0
 	b.pooled = big
 	b.buf = *big
 }
@@ -158,5 +155,9 @@ func (b *readBuffer) release() {
 		b.pool.Put(b.pooled)
 	}
 	b.pooled = nil
-	b.buf = b.small[:]
+	b.buf = b.smallBuf()
 }
+
+// smallBuf is the small array as a buffer: all of it, or ReadBufferSize
+// bytes when that is smaller.
+func (b *readBuffer) smallBuf() []byte { return b.small[:min(smallReadSize, b.size)] }
