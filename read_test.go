@@ -99,6 +99,28 @@ func expectCloseFrame(t *testing.T, p *rawPeer) testFrame {
 	}
 }
 
+// expectFrame reads one frame and fails the test unless it has first as its
+// first byte and payload as its payload; what names the frame in the failure.
+func expectFrame(t *testing.T, p *rawPeer, what string, first byte, payload []byte) {
+	t.Helper()
+	f, err := p.readFrame()
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if f.first != first || !bytes.Equal(f.payload, payload) {
+		t.Fatalf("%s: first byte %#x payload %q, want %#x %q", what, f.first, f.payload, first, payload)
+	}
+}
+
+// closeNormally starts the close handshake with CloseNormalClosure and checks
+// that the server echoes the code and that its read ended with it.
+func closeNormally(t *testing.T, p *rawPeer, errs <-chan error) {
+	t.Helper()
+	p.writeFrame(finalBit|closeFrame, []byte(wireCloseBody(CloseNormalClosure, "")))
+	checkCloseFrame(t, expectCloseFrame(t, p), CloseNormalClosure)
+	checkReadErr(t, awaitValue(t, errs), &CloseError{Code: CloseNormalClosure})
+}
+
 // checkCloseFrame checks that f carries code, where CloseNoStatusReceived
 // stands for an empty payload.
 func checkCloseFrame(t *testing.T, f testFrame, code int) {
@@ -438,16 +460,8 @@ func TestReadValidUTF8BytePerFrame(t *testing.T) {
 	const text = "κόσμε € 𝄞 ok"
 	peer, errs := startReadServer(t, nil)
 	peer.write(wireBytePerFrame(text, true))
-	f, err := peer.readFrame()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.first != finalBit|textFrame || string(f.payload) != text {
-		t.Fatalf("echo: first byte %#x payload %q, want %#x %q", f.first, f.payload, finalBit|textFrame, text)
-	}
-	peer.writeFrame(finalBit|closeFrame, []byte(wireCloseBody(CloseNormalClosure, "")))
-	checkCloseFrame(t, expectCloseFrame(t, peer), CloseNormalClosure)
-	checkReadErr(t, awaitValue(t, errs), &CloseError{Code: CloseNormalClosure})
+	expectFrame(t, peer, "echo", finalBit|textFrame, []byte(text))
+	closeNormally(t, peer, errs)
 }
 
 func TestReadLimit(t *testing.T) {
@@ -513,13 +527,7 @@ func TestReadLimit(t *testing.T) {
 			wireClientFrame(finalBit|continuationFrame, whole[limit/2:]),
 		))
 		for _, want := range []byte{finalBit | binaryFrame, finalBit | textFrame} {
-			f, err := peer.readFrame()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f.first != want || string(f.payload) != whole {
-				t.Fatalf("echo: first byte %#x payload %q, want %#x %q", f.first, f.payload, want, whole)
-			}
+			expectFrame(t, peer, "echo", want, []byte(whole))
 		}
 		// The limit applies to each message, not to the connection.
 		peer.write(wireClientFrame(finalBit|binaryFrame, whole+"!"))
@@ -535,20 +543,12 @@ func TestReadLimit(t *testing.T) {
 			wireClientFrame(finalBit|pongFrame, ping),
 			wireClientFrame(finalBit|continuationFrame, "12345678"),
 		))
-		f, err := peer.readFrame()
-		if err != nil {
-			t.Fatal(err)
-		}
-		if f.first != finalBit|pongFrame || string(f.payload) != ping {
-			t.Fatalf("first frame back: %#x %q, want the pong", f.first, f.payload)
-		}
+		expectFrame(t, peer, "first frame back, the pong", finalBit|pongFrame, []byte(ping))
 		opcode, payload := readTestMessage(t, peer)
 		if opcode != binaryFrame || string(payload) != "1234567812345678" {
 			t.Fatalf("echo: opcode %d payload %q, want the whole message", opcode, payload)
 		}
-		peer.writeFrame(finalBit|closeFrame, []byte(wireCloseBody(CloseNormalClosure, "")))
-		checkCloseFrame(t, expectCloseFrame(t, peer), CloseNormalClosure)
-		checkReadErr(t, awaitValue(t, errs), &CloseError{Code: CloseNormalClosure})
+		closeNormally(t, peer, errs)
 	})
 }
 
@@ -562,22 +562,9 @@ func TestReadPingInsideFragmentedMessage(t *testing.T) {
 	))
 	// The pong is written while the message is still being read, so it comes
 	// before the echo of the message.
-	f, err := peer.readFrame()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.first != finalBit|pongFrame || string(f.payload) != "are you there?" {
-		t.Fatalf("first frame back: %#x %q, want a pong with the ping's payload", f.first, f.payload)
-	}
-	if f, err = peer.readFrame(); err != nil {
-		t.Fatal(err)
-	}
-	if f.first != finalBit|textFrame || string(f.payload) != "Hello, world" {
-		t.Fatalf("second frame back: %#x %q, want the whole message", f.first, f.payload)
-	}
-	peer.writeFrame(finalBit|closeFrame, []byte(wireCloseBody(CloseNormalClosure, "")))
-	checkCloseFrame(t, expectCloseFrame(t, peer), CloseNormalClosure)
-	checkReadErr(t, awaitValue(t, errs), &CloseError{Code: CloseNormalClosure})
+	expectFrame(t, peer, "first frame back, a pong with the ping's payload", finalBit|pongFrame, []byte("are you there?"))
+	expectFrame(t, peer, "second frame back, the whole message", finalBit|textFrame, []byte("Hello, world"))
+	closeNormally(t, peer, errs)
 }
 
 func TestReadUnsolicitedPong(t *testing.T) {
@@ -588,16 +575,8 @@ func TestReadUnsolicitedPong(t *testing.T) {
 		wireClientFrame(finalBit|pongFrame, ""),
 		wireClientFrame(finalBit|continuationFrame, "pong"),
 	))
-	f, err := peer.readFrame()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if f.first != finalBit|textFrame || string(f.payload) != "after pong" {
-		t.Fatalf("first frame back: %#x %q, want the echo of the text message", f.first, f.payload)
-	}
-	peer.writeFrame(finalBit|closeFrame, []byte(wireCloseBody(CloseNormalClosure, "")))
-	checkCloseFrame(t, expectCloseFrame(t, peer), CloseNormalClosure)
-	checkReadErr(t, awaitValue(t, errs), &CloseError{Code: CloseNormalClosure})
+	expectFrame(t, peer, "first frame back, the echo of the text message", finalBit|textFrame, []byte("after pong"))
+	closeNormally(t, peer, errs)
 }
 
 func TestReadPingPayloadSizes(t *testing.T) {
@@ -609,16 +588,8 @@ func TestReadPingPayloadSizes(t *testing.T) {
 				payload[i] = byte(i * 7)
 			}
 			peer.writeFrame(finalBit|pingFrame, payload)
-			f, err := peer.readFrame()
-			if err != nil {
-				t.Fatal(err)
-			}
-			if f.first != finalBit|pongFrame || !bytes.Equal(f.payload, payload) {
-				t.Fatalf("answer: %#x % x, want a pong with % x", f.first, f.payload, payload)
-			}
-			peer.writeFrame(finalBit|closeFrame, []byte(wireCloseBody(CloseNormalClosure, "")))
-			checkCloseFrame(t, expectCloseFrame(t, peer), CloseNormalClosure)
-			checkReadErr(t, awaitValue(t, errs), &CloseError{Code: CloseNormalClosure})
+			expectFrame(t, peer, "answer, a pong with the ping's payload", finalBit|pongFrame, payload)
+			closeNormally(t, peer, errs)
 		})
 	}
 }
@@ -985,9 +956,7 @@ func TestReadEmptyMessages(t *testing.T) {
 			t.Fatalf("echo: opcode %d payload %q, want %d %q", opcode, payload, want.opcode, want.payload)
 		}
 	}
-	peer.writeFrame(finalBit|closeFrame, []byte(wireCloseBody(CloseNormalClosure, "")))
-	checkCloseFrame(t, expectCloseFrame(t, peer), CloseNormalClosure)
-	checkReadErr(t, awaitValue(t, errs), &CloseError{Code: CloseNormalClosure})
+	closeNormally(t, peer, errs)
 }
 
 // TestAppendMessage reads messages of several shapes into buffers that do

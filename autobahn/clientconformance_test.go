@@ -73,16 +73,7 @@ func playAgainstClient(t *testing.T, c autobahnCase, echoFunc echo.Func) {
 		}
 		return c.response
 	})
-	c.play(rc)
-	rc.expect(c.want...)
-	switch {
-	case c.fail != nil:
-		rc.expectFailed(c.fail...)
-	case c.end != nil:
-		c.end(rc)
-	default:
-		rc.closeNormally()
-	}
+	c.run(rc)
 	rc.conn.Close()
 	select {
 	case <-clientDone:

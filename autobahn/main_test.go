@@ -55,10 +55,25 @@ type autobahnCase struct {
 	only     func(endpoint) bool // when set, the endpoints the case runs against; all by default
 }
 
-// runCases plays every case against every endpoint. A case that neither
-// fails the connection nor has an end of its own ends as the suite's cases
-// do: the client closes with 1000 and the server must echo it and close the
-// TCP connection.
+// run plays the case on rc, expects its events and checks how it ends. A
+// case that neither fails the connection nor has an end of its own ends as
+// the suite's cases do: the test closes with 1000, the peer must echo it,
+// and the server closes the TCP connection.
+func (c autobahnCase) run(rc *rawConn) {
+	rc.t.Helper()
+	c.play(rc)
+	rc.expect(c.want...)
+	switch {
+	case c.fail != nil:
+		rc.expectFailed(c.fail...)
+	case c.end != nil:
+		c.end(rc)
+	default:
+		rc.closeNormally()
+	}
+}
+
+// runCases plays every case against every endpoint.
 func runCases(t *testing.T, cases []autobahnCase) {
 	forEachEndpoint(t, func(t *testing.T, e endpoint, url string) {
 		for _, c := range cases {
@@ -66,17 +81,7 @@ func runCases(t *testing.T, cases []autobahnCase) {
 				continue
 			}
 			t.Run(c.id, func(t *testing.T) {
-				rc := dialRaw(t, url, c.offer)
-				c.play(rc)
-				rc.expect(c.want...)
-				switch {
-				case c.fail != nil:
-					rc.expectFailed(c.fail...)
-				case c.end != nil:
-					c.end(rc)
-				default:
-					rc.closeNormally()
-				}
+				c.run(dialRaw(t, url, c.offer))
 			})
 		}
 	})
