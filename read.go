@@ -263,9 +263,6 @@ func (c *Conn) readFrameHeader() (frameHeader, error) {
 	}
 	n := encodedHeaderSize(p[1])
 	if p, err = c.input.peek(n); err != nil {
-		if err == io.EOF {
-			err = io.ErrUnexpectedEOF
-		}
 		return frameHeader{}, err
 	}
 	h := decodeFrameHeader(p)
