@@ -104,6 +104,9 @@ func (k *keepAlive) run(interval, timeout time.Duration) {
 		case <-k.pong: // the answer to an earlier ping, late: it proves nothing now
 		default:
 		}
+		if k.c.writeErr() != nil {
+			return // the connection failed already, perhaps by a timeout that was not the ping's
+		}
 		err := k.c.WriteControl(PingMessage, nil, time.Now().Add(timeout))
 		var netErr net.Error
 		switch {

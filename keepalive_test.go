@@ -1,6 +1,8 @@
 package websocket
 
 import (
+	"errors"
+	"net"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -197,5 +199,21 @@ func TestKeepAliveRejectsNonPositive(t *testing.T) {
 			}()
 			server.KeepAlive(tc.interval, tc.timeout)
 		}()
+	}
+}
+
+// TestKeepAliveAfterWriteTimeout checks that a write that timed out before
+// KeepAlive started is not taken for a ping that went unanswered.
+func TestKeepAliveAfterWriteTimeout(t *testing.T) {
+	_, client := connPair(t, 0, 0)
+	client.SetWriteDeadline(time.Now().Add(-time.Second))
+	var netErr net.Error
+	if err := client.WriteMessage(TextMessage, []byte("late")); !errors.As(err, &netErr) || !netErr.Timeout() {
+		t.Fatalf("write past its deadline: %v, want a timeout", err)
+	}
+	stop := client.KeepAlive(keepAliveInterval, keepAliveInterval)
+	time.Sleep(5 * keepAliveInterval)
+	if err := stop(); err != nil {
+		t.Errorf("stop: %v, want nil: the keepalive sent no ping to time out", err)
 	}
 }
