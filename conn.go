@@ -72,7 +72,8 @@ type Conn struct {
 	compressWrites   atomic.Bool
 	compressionLevel atomic.Int32
 	openWriter       atomic.Pointer[messageWriter]
-	// Guarded by frameMu.
+	// Guarded by frameMu; controlFrame also holds the header of a large
+	// server frame.
 	appliedDeadline int64 // the write deadline last set on conn
 	controlFrame    [maxFrameHeaderSize + maxControlFramePayload]byte
 	vector          [2][]byte

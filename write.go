@@ -262,29 +262,37 @@ func (c *Conn) writeMessageLocked(first byte, data []byte) error {
 	if err := c.writeErr(); err != nil {
 		return err
 	}
+	if len(data) > c.writeBufferSize {
+		return c.writeLargeMessageLocked(first, data)
+	}
 	buf := c.acquireWriteBuffer()
 	defer c.releaseWriteBuffer(buf)
+	return c.copyDataFrame(buf.data, data, first)
+}
 
-	if len(data) <= c.writeBufferSize {
-		return c.copyDataFrame(buf.data, data, first)
-	}
-	if c.isServer {
-		// The payload goes out as it is, behind the header, in one writev.
-		start := maxFrameHeaderSize - frameHeaderSize(len(data), false)
-		header := buf.data[start:maxFrameHeaderSize]
-		putFrameHeader(header, first, len(data), false, [maskKeySize]byte{})
+// writeLargeMessageLocked sends data, larger than the write buffer, as one
+// frame whose first header byte is first. The caller holds messageMu.
+func (c *Conn) writeLargeMessageLocked(first byte, data []byte) error {
+	switch {
+	case c.isServer:
+		// The payload goes out as it is, behind the header, in one writev;
+		// the header is built in the frame lock's own buffer.
 		c.lockFrame(time.Time{})
 		defer c.unlockFrame()
+		header := c.controlFrame[:frameHeaderSize(len(data), false)]
+		putFrameHeader(header, first, len(data), false, [maskKeySize]byte{})
 		return c.writeLocked(c.writeDeadline.Load(), header, data)
-	}
-	if c.writeBufferSize < largeChunkSize {
+	case c.writeBufferSize < largeChunkSize:
 		// Fewer, larger writes for a large message: a shared chunk is
 		// held only while this message is written.
 		chunk := largeChunks.Get().(*[maxFrameHeaderSize + largeChunkSize]byte)
 		defer largeChunks.Put(chunk)
 		return c.writeLargeMaskedFrame(chunk[:], first, data)
+	default:
+		buf := c.acquireWriteBuffer()
+		defer c.releaseWriteBuffer(buf)
+		return c.writeLargeMaskedFrame(buf.data, first, data)
 	}
-	return c.writeLargeMaskedFrame(buf.data, first, data)
 }
 
 // largeChunkSize is the payload a client masks and writes at a time for a
