@@ -12,8 +12,8 @@ import "golang.org/x/sys/cpu"
 const minVectorMaskLen = 64
 
 // useAVX2 selects the 32-byte AVX2 loop over the 16-byte SSE2 baseline that
-// every amd64 CPU has. It is read on every call so that it can be cleared to
-// exercise the SSE2 path.
+// every amd64 CPU has. Tests reach the SSE2 path through maskBytesVector and
+// maskCopyVector, which take the choice as an argument.
 var useAVX2 = cpu.X86.HasAVX2
 
 // maskBytes XORs b in place with key, starting at key byte pos (0..3), and

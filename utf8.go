@@ -86,10 +86,11 @@ func (v *utf8Validator) write(p []byte) bool {
 		return false
 	}
 	p = p[v.continueCharacter(p):]
+	if v.failed {
+		return false // a byte of the character an earlier chunk opened was wrong
+	}
 	if len(p) == 0 {
-		// Either p was used up finishing (or still not finishing) the
-		// character an earlier chunk opened, or a byte of it was wrong.
-		return !v.failed
+		return true // p was used up finishing, or still not finishing, that character
 	}
 	// p now starts on a character boundary. A byte that is not a
 	// continuation byte always starts a character, so everything before
