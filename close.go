@@ -6,7 +6,8 @@ import (
 	"unicode/utf8"
 )
 
-// Close codes defined in RFC 6455, section 11.7.
+// Status codes of a close frame: RFC 6455 section 7.4.1, and the IANA
+// registry of section 11.7.
 const (
 	CloseNormalClosure           = 1000
 	CloseGoingAway               = 1001
@@ -27,12 +28,15 @@ const (
 // closeCodeSize is the length of the status code at the start of a close payload.
 const closeCodeSize = 2
 
-// CloseError represents a close message.
+// CloseError is the error a read returns when the peer's close frame
+// arrives, or, with CloseAbnormalClosure, when the connection ends without
+// one.
 type CloseError struct {
-	// Code is defined in RFC 6455, section 11.7.
+	// Code is the status code of the close frame (see the Close constants);
+	// CloseNoStatusReceived when the frame had none.
 	Code int
 
-	// Text is the optional text payload.
+	// Text is the reason that follows the code; it may be empty.
 	Text string
 }
 
@@ -64,8 +68,8 @@ func (e *CloseError) Error() string {
 	return s
 }
 
-// IsCloseError returns boolean indicating whether the error is a *CloseError
-// with one of the specified codes.
+// IsCloseError reports whether err is a *CloseError whose Code is one of
+// codes. An error that wraps a *CloseError does not count.
 func IsCloseError(err error, codes ...int) bool {
 	if e, ok := err.(*CloseError); ok {
 		for _, code := range codes {
@@ -77,8 +81,9 @@ func IsCloseError(err error, codes ...int) bool {
 	return false
 }
 
-// IsUnexpectedCloseError returns boolean indicating whether the error is a
-// *CloseError with a code not in the list of expected codes.
+// IsUnexpectedCloseError reports whether err is a *CloseError whose Code is
+// none of expectedCodes. For any other error, wrapped ones included, it
+// reports false.
 func IsUnexpectedCloseError(err error, expectedCodes ...int) bool {
 	if e, ok := err.(*CloseError); ok {
 		for _, code := range expectedCodes {
@@ -91,8 +96,10 @@ func IsUnexpectedCloseError(err error, expectedCodes ...int) bool {
 	return false
 }
 
-// FormatCloseMessage formats closeCode and text as a WebSocket close message.
-// An empty message is returned for code CloseNoStatusReceived.
+// FormatCloseMessage builds the payload of a close frame: closeCode in two
+// bytes, most significant first, then text. For CloseNoStatusReceived it
+// returns an empty payload. WriteControl refuses a payload over 125 bytes,
+// so keep text within 123.
 func FormatCloseMessage(closeCode int, text string) []byte {
 	if closeCode == CloseNoStatusReceived {
 		// RFC 6455 section 7.4.1: 1005 must never be sent on the wire; it

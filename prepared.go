@@ -5,11 +5,10 @@ import (
 	"time"
 )
 
-// PreparedMessage caches on the wire representations of a message payload.
-// Use PreparedMessage to efficiently send a message payload to multiple
-// connections. PreparedMessage is especially useful when compression is used
-// because the CPU and memory expensive compression operation can be executed
-// once for a given set of compression options.
+// PreparedMessage is a message to send to many connections. Its frame is
+// built once for each set of compression options, and then reused by every
+// connection with those options. The saving is largest with compression,
+// since deflating is the costly part of a write.
 //
 // A PreparedMessage is safe for concurrent use by many connections.
 type PreparedMessage struct {
@@ -37,10 +36,10 @@ type preparedVariant struct {
 	err     error
 }
 
-// NewPreparedMessage returns an initialized PreparedMessage. You can then
-// send it to connection using WritePreparedMessage method. Valid wire
-// representation will be calculated lazily only once for a set of current
-// connection options.
+// NewPreparedMessage returns a message of type messageType with payload
+// data, for WritePreparedMessage. Its frames are built on first use. data is
+// not copied: leave it unchanged afterwards. The error reports an unknown
+// message type, or a control message over 125 bytes.
 func NewPreparedMessage(messageType int, data []byte) (*PreparedMessage, error) {
 	switch messageType {
 	case TextMessage, BinaryMessage:
@@ -95,7 +94,7 @@ func (b *bytesWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// WritePreparedMessage writes prepared message into connection.
+// WritePreparedMessage sends pm over c.
 //
 // Like WriteMessage, it may be called from several goroutines at once. A
 // server sends a frame encoded once for all connections with the same

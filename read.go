@@ -22,16 +22,17 @@ type messageReader struct {
 	seq uint64 // the NextReader call it belongs to
 }
 
-// NextReader returns the next data message received from the peer. The
-// returned messageType is either TextMessage or BinaryMessage.
+// NextReader waits for the peer's next text or binary message and returns
+// its type, TextMessage or BinaryMessage, and a reader of its payload.
+// Control frames that arrive meanwhile go to the ping, pong and close
+// handlers.
 //
-// There can be at most one open reader on a connection. NextReader discards
-// the previous message if the application has not already consumed it.
+// Only the latest reader reads. A new call drops what is left of the
+// previous message, still checking it, and the old reader then returns
+// io.EOF.
 //
-// Applications must break out of the application's read loop when this
-// method returns a non-nil error value. Errors returned from this method are
-// permanent. Once this method returns a non-nil error, all subsequent calls to
-// this method return the same error.
+// An error ends reading for good: every later call returns it again. A read
+// loop stops at the first error.
 func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 	c.readSeq++
 	if c.readMessageType != 0 || c.readInflating {
@@ -60,8 +61,9 @@ func (c *Conn) NextReader() (messageType int, r io.Reader, err error) {
 	return int(opcode), mr, nil
 }
 
-// ReadMessage is a helper method for getting a reader using NextReader and
-// reading from that reader to a buffer.
+// ReadMessage reads the next message whole, through NextReader, and returns
+// its type and its payload in a new slice. AppendMessage reuses a buffer
+// instead.
 func (c *Conn) ReadMessage() (messageType int, p []byte, err error) {
 	return c.AppendMessage(nil)
 }

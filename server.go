@@ -7,54 +7,57 @@ import (
 	"time"
 )
 
-// Upgrader specifies parameters for upgrading an HTTP connection to a
-// WebSocket connection.
+// Upgrader holds the settings a server uses to turn HTTP requests into
+// WebSocket connections.
 //
-// It is safe to call Upgrader's methods concurrently.
+// One Upgrader may serve many requests at once.
 type Upgrader struct {
-	// HandshakeTimeout specifies the duration for the handshake to complete.
+	// HandshakeTimeout bounds the time spent writing the 101 response. Zero
+	// means no limit.
 	HandshakeTimeout time.Duration
 
-	// ReadBufferSize and WriteBufferSize specify I/O buffer sizes in bytes. If a buffer
-	// size is zero, then buffers allocated by the HTTP server are used. The
-	// I/O buffer sizes do not limit the size of the messages that can be sent
-	// or received.
+	// ReadBufferSize and WriteBufferSize are the sizes in bytes of the
+	// buffers a connection reads and writes through. Zero means 4096. The read
+	// buffer comes from a pool of the package while the peer sends, and the
+	// write buffer from WriteBufferPool or a pool of the package while a
+	// message goes out. Messages may be larger than either buffer.
 	ReadBufferSize, WriteBufferSize int
 
-	// WriteBufferPool is a pool of buffers for write operations. If the value
-	// is not set, the connection takes its write buffer from a pool of the
-	// package, one per buffer size, and holds it only while writing, so idle
-	// connections hold none (gorilla/websocket keeps it for the lifetime of
-	// the connection instead).
+	// WriteBufferPool, when set, supplies the write buffers of the
+	// connections. When nil, they come from a pool of the package, one per
+	// buffer size. Either way a connection holds a write buffer only while
+	// it writes, so idle connections hold none (gorilla/websocket keeps one
+	// for the whole life of the connection when there is no pool).
 	//
-	// Applications should use a single pool for each unique value of
-	// WriteBufferSize.
+	// Give each pool buffers of one WriteBufferSize only: a connection drops
+	// a buffer of another size and makes a new one.
 	WriteBufferPool BufferPool
 
-	// Subprotocols specifies the server's supported protocols in order of
-	// preference. If this field is not nil, then the Upgrade method negotiates a
-	// subprotocol by selecting the first match in this list with a protocol
-	// requested by the client. If there's no match, then no protocol is
-	// negotiated (the Sec-Websocket-Protocol header is not included in the
-	// handshake response).
+	// Subprotocols lists the protocols the server speaks, the preferred
+	// first. When it is not nil, Upgrade picks the first entry the client
+	// also offers; with none in common, the response names no protocol.
+	// When it is nil, the protocol is the Sec-Websocket-Protocol value the
+	// application puts in Upgrade's responseHeader, if any.
 	Subprotocols []string
 
-	// Error specifies the function for generating HTTP error responses. If Error
-	// is nil, then http.Error is used to generate the HTTP response.
+	// Error writes the reply to a request that fails the handshake, given
+	// the HTTP status and the HandshakeError. When it is nil, the reply is
+	// http.Error with the text of the status.
 	Error func(w http.ResponseWriter, r *http.Request, status int, reason error)
 
-	// CheckOrigin returns true if the request Origin header is acceptable. If
-	// CheckOrigin is nil, then a safe default is used: return false if the
-	// Origin request header is present and the origin host is not equal to
-	// request Host header.
+	// CheckOrigin decides whether to accept the request, usually from its
+	// Origin header. When it is nil, Upgrade accepts a request without
+	// Origin, or whose Origin host equals its Host header, ignoring ASCII
+	// case, and rejects the rest.
 	//
-	// A CheckOrigin function should carefully validate the request origin to
-	// prevent cross-site request forgery.
+	// Browsers let any page open a WebSocket to any site, sending the
+	// user's cookies along. A function that accepts every origin lets such
+	// pages act for the user: accept only the sites you trust.
 	CheckOrigin func(r *http.Request) bool
 
-	// EnableCompression specify if the server should attempt to negotiate per
-	// message compression (RFC 7692). Setting this value to true does not
-	// guarantee that compression will be supported.
+	// EnableCompression lets the server accept permessage-deflate (RFC 7692)
+	// when the client offers it. A client that does not offer it gets an
+	// uncompressed connection.
 	EnableCompression bool
 
 	// Compression tunes permessage-deflate when EnableCompression is true:
@@ -80,17 +83,20 @@ const (
 // webSocketVersion is the only protocol version (RFC 6455 section 4.1).
 const webSocketVersion = "13"
 
-// Upgrade upgrades the HTTP server connection to the WebSocket protocol.
+// Upgrade answers the opening handshake of r (RFC 6455 section 4.2) and
+// returns the WebSocket connection that takes over the HTTP one.
 //
-// The responseHeader is included in the response to the client's upgrade
-// request. Use the responseHeader to specify cookies (Set-Cookie). To specify
-// subprotocols supported by the server, set Upgrader.Subprotocols directly.
+// Upgrade adds responseHeader, which may be nil, to the 101 response: a
+// Set-Cookie header, for example. Subprotocols are chosen through
+// Upgrader.Subprotocols, and extensions by Upgrade alone.
 //
-// If the upgrade fails, then Upgrade replies to the client with an HTTP error
-// response: 405 for a method other than GET, 400 for missing or malformed
-// headers, 426 (with Sec-WebSocket-Version: 13) for another protocol version,
-// 403 for an origin CheckOrigin rejects, 500 when the connection cannot be
-// taken over.
+// When the handshake fails, Upgrade returns a HandshakeError and replies
+// through Error with an HTTP status: 405 for a method other than GET, 400
+// for missing or malformed headers, 426 (with Sec-WebSocket-Version: 13)
+// for another protocol version, 403 for an origin CheckOrigin rejects, and
+// 500 when responseHeader sets Sec-WebSocket-Extensions, Compression is
+// invalid or the connection cannot be taken over. When writing the 101
+// response fails, Upgrade closes the connection and returns that error.
 func (u *Upgrader) Upgrade(w http.ResponseWriter, r *http.Request, responseHeader http.Header) (*Conn, error) {
 	switch {
 	case r.Method != http.MethodGet:
@@ -216,30 +222,21 @@ func (u *Upgrader) reject(w http.ResponseWriter, r *http.Request, status int, re
 	return nil, err
 }
 
-// Upgrade upgrades the HTTP server connection to the WebSocket protocol.
+// Upgrade is Upgrader.Upgrade with the buffer sizes readBufSize and
+// writeBufSize, without the origin check and without an error reply.
 //
-// Deprecated: Use websocket.Upgrader instead.
+// Deprecated: Upgrader does the same and more; use its Upgrade method.
 //
-// Upgrade does not perform origin checking. The application is responsible for
-// checking the Origin header before calling Upgrade.
+// The caller checks the Origin header itself, before the call. It also
+// picks the subprotocol: Subprotocols(r) lists those the client offers,
+// and a Sec-Websocket-Protocol entry in responseHeader names the one
+// chosen. responseHeader carries cookies too.
 //
-// If the endpoint supports subprotocols, then the application is responsible
-// for negotiating the protocol used on the connection. Use the Subprotocols()
-// function to get the subprotocols requested by the client. Use the
-// Sec-Websocket-Protocol response header to specify the subprotocol selected
-// by the application.
+// Zero buffer sizes mean 4096 bytes; messages may be larger than the
+// buffers.
 //
-// The responseHeader is included in the response to the client's upgrade
-// request. Use the responseHeader to specify cookies (Set-Cookie) and the
-// negotiated subprotocol (Sec-Websocket-Protocol).
-//
-// The connection buffers IO to the underlying network connection. The
-// readBufSize and writeBufSize parameters specify the size of the buffers to
-// use. Messages can be larger than the buffers.
-//
-// If the request is not a valid WebSocket handshake, then Upgrade returns
-// an error of type HandshakeError. Applications should handle this error by
-// replying to the client with an HTTP error response.
+// When r is not a valid handshake, Upgrade writes no response and
+// returns a HandshakeError: the caller sends the HTTP error reply.
 func Upgrade(w http.ResponseWriter, r *http.Request, responseHeader http.Header, readBufSize, writeBufSize int) (*Conn, error) {
 	u := Upgrader{
 		ReadBufferSize:  readBufSize,

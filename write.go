@@ -109,8 +109,10 @@ func (c *Conn) writeLocked(d int64, frame, rest []byte) error {
 	return err
 }
 
-// WriteControl writes a control message with the given deadline. The allowed
-// message types are CloseMessage, PingMessage and PongMessage.
+// WriteControl sends a close, ping or pong message (CloseMessage,
+// PingMessage or PongMessage) as a single frame, by deadline. The payload is
+// at most 125 bytes. Once a close message is sent, every later write returns
+// ErrCloseSent.
 //
 // WriteControl may be called at any time, also while another goroutine writes
 // a data message: the control frame goes between two of its frames. The
@@ -209,8 +211,9 @@ func (c *Conn) sendDataFrame(buf []byte, n int, first byte, masked bool, key [ma
 	return c.writeLocked(c.writeDeadline.Load(), buf[start:maxFrameHeaderSize+n], nil)
 }
 
-// WriteMessage is a helper method for getting a writer using NextWriter,
-// writing the message and closing the writer.
+// WriteMessage sends data as one complete message of type messageType. A
+// close, ping or pong message goes out as WriteControl sends it, with the
+// deadline of SetWriteDeadline.
 //
 // Unlike gorilla/websocket, WriteMessage may be called from several goroutines
 // at once: each message goes out whole, never interleaved with another, and a
@@ -325,16 +328,15 @@ func (c *Conn) writeLargeMaskedFrame(buf []byte, first byte, data []byte) error 
 	return nil
 }
 
-// NextWriter returns a writer for the next message to send. The writer's Close
-// method flushes the complete message to the network.
+// NextWriter starts a message of type messageType and returns the writer of
+// its payload. The message is complete once the writer is closed: a text or
+// binary message leaves a frame each time the write buffer fills, and the
+// last frame on Close; a close, ping or pong message, at most 125 bytes,
+// leaves whole on Close.
 //
-// There can be at most one open writer on a connection. NextWriter closes the
-// previous writer if the application has not already done so. While a writer
-// is open, WriteMessage, WriteJSON and WritePreparedMessage called from other
-// goroutines wait for its Close.
-//
-// All message types (TextMessage, BinaryMessage, CloseMessage, PingMessage and
-// PongMessage) are supported.
+// A writer from an earlier call that is still open is closed first. While a
+// writer is open, WriteMessage, WriteJSON and WritePreparedMessage called
+// from other goroutines wait for its Close.
 func (c *Conn) NextWriter(messageType int) (io.WriteCloser, error) {
 	switch messageType {
 	case TextMessage, BinaryMessage, CloseMessage, PingMessage, PongMessage:
@@ -475,17 +477,17 @@ func (w *messageWriter) Close() error {
 	return w.err
 }
 
-// EnableWriteCompression enables and disables write compression of subsequent
-// text and binary messages. This function is a noop if compression was not
-// negotiated with the peer.
+// EnableWriteCompression turns compression of the text and binary messages
+// sent after the call on or off. It is on by default. Without
+// permessage-deflate agreed in the handshake, the call changes nothing.
 func (c *Conn) EnableWriteCompression(enable bool) {
 	c.compressWrites.Store(enable)
 }
 
-// SetCompressionLevel sets the flate compression level for subsequent
-// text and binary messages. This function is a noop if compression was not
-// negotiated with the peer. See the compress/flate package for a description
-// of compression levels.
+// SetCompressionLevel sets the deflate level, one of the levels of
+// compress/flate, for the text and binary messages sent after the call. It
+// returns an error for a level compress/flate does not define. Without
+// permessage-deflate agreed in the handshake, the level is never used.
 func (c *Conn) SetCompressionLevel(level int) error {
 	if !validCompressionLevel(level) {
 		return errInvalidCompressLevel
