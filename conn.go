@@ -11,26 +11,29 @@ import (
 	iriscontext "github.com/kataras/iris/v12/context"
 )
 
-// The message types are defined in RFC 6455, section 11.8.
+// Message types: the opcodes of RFC 6455 section 11.8, used as the
+// messageType of the read and write methods.
 const (
-	// TextMessage denotes a text data message. The text message payload is
-	// interpreted as UTF-8 encoded text data.
+	// TextMessage is a data message that carries UTF-8 text. A received one is
+	// checked as it arrives; the sender must keep what it sends valid.
 	TextMessage = 1
 
-	// BinaryMessage denotes a binary data message.
+	// BinaryMessage is a data message that carries bytes the application
+	// gives a meaning to.
 	BinaryMessage = 2
 
-	// CloseMessage denotes a close control message. The optional message
-	// payload contains a numeric code and text. Use the FormatCloseMessage
-	// function to format a close message payload.
+	// CloseMessage is the control message that starts or answers the close
+	// handshake. Its payload is empty or a status code and a reason; build
+	// it with FormatCloseMessage.
 	CloseMessage = 8
 
-	// PingMessage denotes a ping control message. The optional message payload
-	// is UTF-8 encoded text.
+	// PingMessage is the control message that asks the peer for a pong. Its
+	// payload, 125 bytes at most, is application data; the peer echoes it.
 	PingMessage = 9
 
-	// PongMessage denotes a pong control message. The optional message payload
-	// is UTF-8 encoded text.
+	// PongMessage is the control message that answers a ping, or that a side
+	// sends unasked as a heartbeat. Its payload, 125 bytes at most, is
+	// application data.
 	PongMessage = 10
 )
 
@@ -46,8 +49,8 @@ const (
 	closeWaitTimeout = time.Second
 )
 
-// Conn represents a WebSocket connection, on either side. Servers get one from
-// Upgrader.Upgrade or Server.Upgrade, clients from Dialer.Dial.
+// Conn is one end of a WebSocket connection, client or server. Servers get one
+// from Upgrader.Upgrade or Server.Upgrade, clients from Dialer.Dial.
 //
 // One goroutine at a time may call the read methods. The write methods
 // WriteMessage, WriteJSON and WritePreparedMessage may be called from several
@@ -145,28 +148,30 @@ func newConn(conn net.Conn, isServer bool, pending []byte, readBufferSize, write
 	return c
 }
 
-// Subprotocol returns the negotiated protocol for the connection.
+// Subprotocol returns the subprotocol both sides agreed on in the handshake
+// (the Sec-WebSocket-Protocol header), or "" when they agreed on none.
 func (c *Conn) Subprotocol() string { return c.subprotocol }
 
-// LocalAddr returns the local network address.
+// LocalAddr returns the address of this side of the connection.
 func (c *Conn) LocalAddr() net.Addr { return c.conn.LocalAddr() }
 
-// RemoteAddr returns the remote network address.
+// RemoteAddr returns the address of the peer.
 func (c *Conn) RemoteAddr() net.Addr { return c.conn.RemoteAddr() }
 
-// NetConn returns the underlying connection that is wrapped by c. Note that
-// writing to or reading from this connection directly will corrupt the
-// WebSocket connection.
+// NetConn returns the net.Conn that c runs on, for settings of the socket.
+// Bytes read from it or written to it bypass the framing of c and break the
+// WebSocket stream.
 func (c *Conn) NetConn() net.Conn { return c.conn }
 
-// UnderlyingConn returns the internal net.Conn. This can be used to further
-// modifications to connection specific flags.
+// UnderlyingConn returns the same net.Conn as NetConn. It is kept for
+// programs written against older gorilla/websocket releases.
 //
-// Deprecated: Use the NetConn method.
+// Deprecated: NetConn returns the same value under the current name.
 func (c *Conn) UnderlyingConn() net.Conn { return c.conn }
 
-// Close closes the underlying network connection without sending or waiting
-// for a close message.
+// Close shuts the network connection at once. It takes no part in the close
+// handshake: it sends no close frame and waits for none. To end a connection
+// cleanly, send a CloseMessage with WriteControl first.
 //
 // One exception, from RFC 6455 section 7.1.1: on a client whose close
 // handshake is complete (a close frame was both sent and received), Close
@@ -184,16 +189,15 @@ func (c *Conn) Close() error {
 	return c.conn.Close()
 }
 
-// SetReadDeadline sets the read deadline on the underlying network connection.
-// After a read has timed out, the websocket connection state is corrupt and
-// all future reads will return an error. A zero value for t means reads will
-// not time out.
+// SetReadDeadline sets the time by which reads from the network must be done.
+// The zero time removes the limit. A read that times out leaves a frame cut in
+// two, so the read side is failed: every later read returns the same error.
 func (c *Conn) SetReadDeadline(t time.Time) error { return c.conn.SetReadDeadline(t) }
 
-// SetWriteDeadline sets the write deadline on the underlying network
-// connection. After a write has timed out, the websocket state is corrupt and
-// all future writes will return an error. A zero value for t means writes will
-// not time out.
+// SetWriteDeadline sets the time by which writes to the network must be done;
+// it applies from the next frame written and always returns nil. The zero time
+// removes the limit. A write that times out may leave a frame half sent, so
+// the write side is failed: every later write returns the same error.
 func (c *Conn) SetWriteDeadline(t time.Time) error {
 	var d int64
 	if !t.IsZero() {
@@ -203,29 +207,31 @@ func (c *Conn) SetWriteDeadline(t time.Time) error {
 	return nil
 }
 
-// SetReadLimit sets the maximum size in bytes for a message read from the
-// peer. If a message exceeds the limit, the connection sends a close message
-// to the peer and returns ErrReadLimit to the application.
+// SetReadLimit caps the size in bytes of the messages the peer may send; zero
+// or less, the default, means no cap. A compressed message counts by its size
+// once decompressed. A longer message fails the connection: the peer gets a
+// close frame with CloseMessageTooBig and the read returns ErrReadLimit.
 func (c *Conn) SetReadLimit(limit int64) { c.readLimit = limit }
 
-// CloseHandler returns the current close handler
+// CloseHandler returns the function that SetCloseHandler installed, or the
+// default one.
 func (c *Conn) CloseHandler() func(code int, text string) error { return c.closeHandler }
 
-// SetCloseHandler sets the handler for close messages received from the peer.
-// The code argument to h is the received close code or CloseNoStatusReceived
-// if the close message is empty. The default close handler sends a close
-// message back to the peer.
+// SetCloseHandler installs h to run when the peer's close frame arrives; nil
+// restores the default, which answers with a close frame of the same code.
+// h gets the peer's status code, CloseNoStatusReceived when the frame had
+// none, and its reason.
 //
-// The handler function is called from the NextReader, ReadMessage and message
-// reader Read methods. The application must read the connection to process
-// close messages as described in the section on Control Messages of the
-// package documentation.
+// h runs inside the read methods (NextReader, ReadMessage, AppendMessage,
+// ReadJSON and the Read of a message reader), so a close frame is only seen
+// by an application that keeps reading; see Control messages in the package
+// documentation.
 //
-// The connection read methods return a CloseError when a close message is
-// received. Most applications should handle close messages as part of their
-// normal error handling. Applications should only set a close handler when the
-// application must perform some action before sending a close message back to
-// the peer.
+// After h returns, the read returns a *CloseError with the peer's code, or
+// the error of h when it is not nil. That error ends a read loop like any
+// other, so most programs keep the default. A custom h suits work that has to
+// happen before the reply; it then sends the reply itself, since the
+// default no longer runs.
 func (c *Conn) SetCloseHandler(h func(code int, text string) error) {
 	if h == nil {
 		h = c.echoClose
@@ -242,17 +248,19 @@ func (c *Conn) echoClose(code int, _ string) error {
 	return nil
 }
 
-// PingHandler returns the current ping handler
+// PingHandler returns the function that SetPingHandler installed, or the
+// default one.
 func (c *Conn) PingHandler() func(appData string) error { return c.pingHandler }
 
-// SetPingHandler sets the handler for ping messages received from the peer.
-// The appData argument to h is the PING message application data. The default
-// ping handler sends a pong to the peer.
+// SetPingHandler installs h to run for each ping from the peer; nil restores
+// the default, which answers with a pong that echoes the payload. h gets the
+// payload of the ping. An error from h fails the read side and is returned by
+// the read.
 //
-// The handler function is called from the NextReader, ReadMessage and message
-// reader Read methods. The application must read the connection to process
-// ping messages as described in the section on Control Messages of the
-// package documentation.
+// h runs inside the read methods (NextReader, ReadMessage, AppendMessage,
+// ReadJSON and the Read of a message reader), so pings are only answered
+// while the application reads; see Control messages in the package
+// documentation.
 func (c *Conn) SetPingHandler(h func(appData string) error) {
 	if h == nil {
 		h = c.answerPing
@@ -272,17 +280,19 @@ func (c *Conn) answerPing(appData string) error {
 	return err
 }
 
-// PongHandler returns the current pong handler
+// PongHandler returns the function that SetPongHandler installed, or the
+// default one.
 func (c *Conn) PongHandler() func(appData string) error { return c.pongHandler }
 
-// SetPongHandler sets the handler for pong messages received from the peer.
-// The appData argument to h is the PONG message application data. The default
-// pong handler does nothing.
+// SetPongHandler installs h to run for each pong from the peer; nil restores
+// the default, which ignores pongs. h gets the payload of the pong. An error
+// from h fails the read side and is returned by the read. A program that
+// sends pings to check the peer is alive sets one, for example to move the
+// read deadline on.
 //
-// The handler function is called from the NextReader, ReadMessage and message
-// reader Read methods. The application must read the connection to process
-// pong messages as described in the section on Control Messages of the
-// package documentation.
+// h runs inside the read methods (NextReader, ReadMessage, AppendMessage,
+// ReadJSON and the Read of a message reader), so pongs are only seen while
+// the application reads; see Control messages in the package documentation.
 func (c *Conn) SetPongHandler(h func(appData string) error) {
 	if h == nil {
 		h = ignorePong

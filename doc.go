@@ -1,5 +1,5 @@
-// Package websocket implements the WebSocket protocol of RFC 6455 for Go, as
-// a drop-in replacement for github.com/gorilla/websocket (v1.5.3) with a
+// Package websocket is a WebSocket (RFC 6455) client and server for Go. It
+// is a drop-in replacement for github.com/gorilla/websocket (v1.5.3), with a
 // native layer for the iris web framework.
 //
 // A program written against gorilla/websocket compiles and behaves the same
@@ -9,8 +9,8 @@
 //
 // # Overview
 //
-// The Conn type represents a WebSocket connection. With iris, a Server runs a
-// Handler on every connection:
+// Each open WebSocket is a *Conn. With iris, a Server runs a Handler on every
+// connection:
 //
 //	app := iris.New()
 //	app.Get("/ws", websocket.New(func(c *websocket.Conn) {
@@ -29,13 +29,13 @@
 //
 //	var upgrader = websocket.Upgrader{}
 //
-//	func handler(w http.ResponseWriter, r *http.Request) {
-//		conn, err := upgrader.Upgrade(w, r, nil)
+//	func serveWS(w http.ResponseWriter, req *http.Request) {
+//		ws, err := upgrader.Upgrade(w, req, nil)
 //		if err != nil {
 //			return // Upgrade has already answered with an HTTP error
 //		}
-//		defer conn.Close()
-//		// ... use conn
+//		defer ws.Close()
+//		// ... use ws
 //	}
 //
 // A client connects with a Dialer: websocket.DefaultDialer.Dial("ws://host/ws", nil).
@@ -75,8 +75,9 @@
 // # Concurrency
 //
 // A connection supports one reader at a time: one goroutine may call
-// NextReader, ReadMessage, ReadJSON, SetReadDeadline, SetReadLimit and the
-// Set*Handler methods, and read from the reader NextReader returned.
+// NextReader, ReadMessage, AppendMessage, ReadJSON, SetReadDeadline,
+// SetReadLimit and the Set*Handler methods, and read from the reader
+// NextReader returned.
 //
 // Writing goes further than gorilla/websocket, whose connections panic with
 // "concurrent write to websocket connection" when two goroutines write at
@@ -104,11 +105,10 @@
 // the messages, or it will not see pings and the close handshake:
 //
 //	go func() {
-//		for {
-//			if _, _, err := c.NextReader(); err != nil {
-//				c.Close()
-//				return
-//			}
+//		defer c.Close()
+//		var err error
+//		for err == nil {
+//			_, _, err = c.NextReader() // each call skips the previous message
 //		}
 //	}()
 //
@@ -131,12 +131,14 @@
 // # Buffers
 //
 // A connection reads through a buffer of ReadBufferSize bytes (4096 by
-// default) and builds frames in a write buffer of WriteBufferSize bytes. A message that
-// fits the write buffer leaves as one frame in one system call. A larger
-// message from WriteMessage leaves as one frame too: a server writes the
-// header and the payload with one writev call, a client masks the payload a
-// buffer at a time. A NextWriter message is sent as a frame each time the
-// buffer fills.
+// default) and builds frames in a write buffer of WriteBufferSize bytes. A
+// message that fits the write buffer leaves as one frame in one system call.
+// A larger message from WriteMessage leaves as one frame too. A server writes
+// the header and the payload with one writev call. A client must mask the
+// payload without changing the caller's bytes, so it masks a copy, one chunk
+// at a time: chunks of 64 KiB from a pool the package shares when the write
+// buffer is smaller than that, the write buffer itself otherwise. A
+// NextWriter message is sent as a frame each time the buffer fills.
 //
 // A connection holds its write buffer only while it writes a message: buffers
 // come from WriteBufferPool when it is set and otherwise from a pool of the
@@ -154,7 +156,7 @@
 // like Server's, is simpler and keeps the request, and with it the
 // iris.Context, valid.
 //
-// # Origin considerations
+// # Checking the origin
 //
 // Browsers let any page open a WebSocket to any host, with the user's cookies.
 // The Upgrader and the Server check the Origin header: by default a request

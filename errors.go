@@ -5,16 +5,20 @@ import (
 	"strconv"
 )
 
-// ErrBadHandshake is returned when the server response to opening handshake is
-// invalid.
+// ErrBadHandshake is the error of a Dialer whose server did not accept the
+// opening handshake: the answer was not 101 Switching Protocols with the
+// Upgrade, Connection and Sec-WebSocket-Accept headers of RFC 6455 section
+// 4.1. The server's *http.Response comes with it, holding the start of the
+// body.
 var ErrBadHandshake = errors.New("websocket: bad handshake")
 
-// ErrCloseSent is returned when the application writes a message to the
-// connection after sending a close message.
+// ErrCloseSent is the error of every write made after this side sent a close
+// frame, since RFC 6455 section 5.5.1 allows nothing to follow it.
 var ErrCloseSent = errors.New("websocket: close sent")
 
-// ErrReadLimit is returned when reading a message that is larger than the
-// read limit set for the connection.
+// ErrReadLimit is the error of a read whose message is longer than the cap of
+// SetReadLimit. The peer has been sent a close frame with CloseMessageTooBig
+// and the connection is failed.
 var ErrReadLimit = errors.New("websocket: read limit exceeded")
 
 var (
@@ -24,7 +28,8 @@ var (
 	errInvalidCompressLevel = errors.New("websocket: invalid compression level")
 )
 
-// HandshakeError describes an error with the handshake from the peer.
+// HandshakeError is the error Upgrade returns when the request is not a
+// valid opening handshake. The client has already had its HTTP error answer.
 type HandshakeError struct {
 	message string
 }

@@ -5,9 +5,10 @@ import (
 	"strings"
 )
 
-// JoinMessages concatenates received messages to create a single io.Reader.
-// The string term is appended to each message. The returned reader does not
-// support concurrent calls to the Read method.
+// JoinMessages returns an io.Reader that reads the messages of c one after the
+// other as one stream, with term after each; the message types are ignored.
+// Its Read calls NextReader, so it is a read method of c: one goroutine at a
+// time may use it, and an error of NextReader is returned as it is.
 func JoinMessages(c *Conn, term string) io.Reader {
 	return &joinReader{c: c, term: term}
 }

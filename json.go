@@ -7,19 +7,18 @@ import (
 	"github.com/valyala/bytebufferpool"
 )
 
-// WriteJSON writes the JSON encoding of v as a message.
+// WriteJSON sends v to c as a JSON text message.
 //
-// Deprecated: Use c.WriteJSON instead.
+// Deprecated: Call the method c.WriteJSON, which does the same.
 func WriteJSON(c *Conn, v interface{}) error {
 	return c.WriteJSON(v)
 }
 
-// WriteJSON writes the JSON encoding of v as a message.
-//
-// See the documentation for encoding/json Marshal for details about the
-// conversion of Go values to JSON. The message is what json.Encoder writes,
-// newline included, as with gorilla/websocket. Like WriteMessage, WriteJSON
-// may be called from several goroutines at once.
+// WriteJSON encodes v with encoding/json and sends the result as one text
+// message; json.Marshal describes how Go values map to JSON. The message is
+// the output of json.Encoder, so it ends in a newline, as with
+// gorilla/websocket. Like WriteMessage, WriteJSON is safe to call from several
+// goroutines at once.
 func (c *Conn) WriteJSON(v interface{}) error {
 	buf := bytebufferpool.Get()
 	defer bytebufferpool.Put(buf)
@@ -29,19 +28,16 @@ func (c *Conn) WriteJSON(v interface{}) error {
 	return c.WriteMessage(TextMessage, buf.B)
 }
 
-// ReadJSON reads the next JSON-encoded message from the connection and stores
-// it in the value pointed to by v.
+// ReadJSON decodes the next message of c, read as JSON, into v.
 //
-// Deprecated: Use c.ReadJSON instead.
+// Deprecated: Call the method c.ReadJSON, which does the same.
 func ReadJSON(c *Conn, v interface{}) error {
 	return c.ReadJSON(v)
 }
 
-// ReadJSON reads the next JSON-encoded message from the connection and stores
-// it in the value pointed to by v.
-//
-// See the documentation for the encoding/json Unmarshal function for details
-// about the conversion of JSON to a Go value. An empty message gives
+// ReadJSON takes the next data message, text or binary, and decodes the JSON
+// value at its start into v, which must be a pointer; json.Unmarshal
+// describes how JSON maps to Go values. An empty message gives
 // io.ErrUnexpectedEOF, as with gorilla/websocket.
 func (c *Conn) ReadJSON(v interface{}) error {
 	_, r, err := c.NextReader()
