@@ -2,12 +2,15 @@ package websocket
 
 import "sync"
 
-// BufferPool represents a pool of buffers. The *sync.Pool type satisfies this
-// interface. The type of the value stored in a pool is not specified.
+// BufferPool is where connections take write buffers from and give them
+// back to (see the WriteBufferPool fields of Dialer and Upgrader). A
+// *sync.Pool implements it. What a connection stores in the pool is an
+// internal detail: a value of any other type that Get returns is ignored,
+// and a fresh buffer is made instead.
 type BufferPool interface {
-	// Get gets a value from the pool or returns nil if the pool is empty.
+	// Get returns a value stored earlier, or nil when there is none.
 	Get() interface{}
-	// Put adds a value to the pool.
+	// Put keeps a value for a later Get.
 	Put(interface{})
 }
 

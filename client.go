@@ -15,73 +15,92 @@ import (
 	"time"
 )
 
-// A Dialer contains options for connecting to WebSocket server.
+// Dialer holds the settings for opening client connections to a WebSocket
+// server. Every field is optional: a zero Dialer works, with no proxy and
+// no handshake timeout (see DefaultDialer for both).
 //
-// It is safe to call Dialer's methods concurrently.
+// Dialing does not modify the Dialer, so one Dialer may serve many
+// goroutines at once.
 type Dialer struct {
-	// NetDial specifies the dial function for creating TCP connections. If
-	// NetDial is nil, net.Dial is used.
+	// NetDial opens the TCP connection, to the server or to the proxy, when
+	// NetDialContext is nil. It cannot be cancelled, which is why
+	// NetDialContext is preferred. With both nil, a net.Dialer is used.
 	NetDial func(network, addr string) (net.Conn, error)
 
-	// NetDialContext specifies the dial function for creating TCP connections. If
-	// NetDialContext is nil, NetDial is used.
+	// NetDialContext opens the TCP connection, to the server or to the
+	// proxy, and takes precedence over NetDial. Its context ends when
+	// DialContext's context does or when HandshakeTimeout runs out.
 	NetDialContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	// NetDialTLSContext specifies the dial function for creating TLS/TCP connections. If
-	// NetDialTLSContext is nil, NetDialContext is used.
-	// If NetDialTLSContext is set, Dial assumes the TLS handshake is done there and
-	// TLSClientConfig is ignored.
+	// NetDialTLSContext, if set, opens the connection for wss URLs in place
+	// of NetDialContext and NetDial; ws URLs never use it. Dial adds no TLS
+	// layer on top of what it returns, so it must do the TLS handshake with
+	// the server itself, and TLSClientConfig does not apply to that session.
+	// Through a proxy it dials the proxy, and Dial adds no TLS to the tunnel.
 	NetDialTLSContext func(ctx context.Context, network, addr string) (net.Conn, error)
 
-	// Proxy specifies a function to return a proxy for a given
-	// Request. If the function returns a non-nil error, the
-	// request is aborted with the provided error.
-	// If Proxy is nil or returns a nil *URL, no proxy is used.
+	// Proxy chooses the proxy for a handshake request: it returns the
+	// proxy's URL, or nil to connect directly. An error it returns ends the
+	// dial and is passed on to the caller. A nil Proxy means no proxy.
 	// The schemes http (CONNECT), https (CONNECT over TLS), socks5 and
 	// socks5h are supported, with credentials from the URL's user info.
 	Proxy func(*http.Request) (*url.URL, error)
 
-	// TLSClientConfig specifies the TLS configuration to use with tls.Client.
-	// If nil, the default configuration is used.
-	// If either NetDialTLS or NetDialTLSContext are set, Dial assumes the TLS handshake
-	// is done there and TLSClientConfig is ignored.
+	// TLSClientConfig configures the TLS session of wss URLs; nil means an
+	// empty tls.Config. When its ServerName is empty, the URL's host name is
+	// used, on a copy: the Dialer's own config is never modified. A set
+	// NetDialTLSContext does the server's TLS itself, so the config is not
+	// used for the server then. An https proxy uses it either way, for the
+	// session to the proxy, with ServerName set to the proxy's host.
 	TLSClientConfig *tls.Config
 
-	// HandshakeTimeout specifies the duration for the handshake to complete.
+	// HandshakeTimeout limits the whole opening of a connection: dialing,
+	// proxy and TLS setup, and the HTTP upgrade exchange. Zero means no limit
+	// beyond the one of the context given to DialContext.
 	HandshakeTimeout time.Duration
 
-	// ReadBufferSize and WriteBufferSize specify I/O buffer sizes in bytes. If a buffer
-	// size is zero, then a useful default size is used. The I/O buffer sizes
-	// do not limit the size of the messages that can be sent or received.
+	// ReadBufferSize and WriteBufferSize are the sizes in bytes of the
+	// buffers between a connection and the network; zero means 4096. They do
+	// not cap the size of a message, which passes through a buffer in as many
+	// pieces as it needs. Read buffers come from a pool of the package, one
+	// per size, and an idle connection holds none: it keeps only a small
+	// array of its own until traffic needs more.
 	ReadBufferSize, WriteBufferSize int
 
-	// WriteBufferPool is a pool of buffers for write operations. If the value
-	// is not set, the connection takes its write buffer from a pool of the
-	// package, one per buffer size, and holds it only while writing.
+	// WriteBufferPool, if set, supplies the connections' write buffers. When
+	// nil, a pool of the package, one per WriteBufferSize, does. Either way a
+	// connection holds a write buffer only while it writes a message, so idle
+	// connections cost no write buffer.
 	//
-	// Applications should use a single pool for each unique value of
-	// WriteBufferSize.
+	// A pool should serve one WriteBufferSize only: a buffer of another size
+	// taken from it is dropped and a new one made, which defeats the pool.
 	WriteBufferPool BufferPool
 
-	// Subprotocols specifies the client's requested subprotocols.
+	// Subprotocols lists the subprotocols the client offers, in order of
+	// preference, sent as Sec-WebSocket-Protocol. The server's choice is
+	// then Conn.Subprotocol. When it is set, the request header passed to
+	// Dial must not hold Sec-WebSocket-Protocol too.
 	Subprotocols []string
 
-	// EnableCompression specifies if the client should attempt to negotiate
-	// per message compression (RFC 7692). Setting this value to true does not
-	// guarantee that compression will be supported.
+	// EnableCompression makes the client offer permessage-deflate
+	// (RFC 7692). The server may decline the offer; messages are then sent
+	// and received uncompressed.
 	EnableCompression bool
 
 	// Compression tunes the permessage-deflate offer when EnableCompression
 	// is true. Nil means the defaults of CompressionOptions.
 	Compression *CompressionOptions
 
-	// Jar specifies the cookie jar.
-	// If Jar is nil, cookies are not sent in requests and ignored
-	// in responses.
+	// Jar, if set, adds its cookies for the URL to the handshake request and
+	// stores the cookies the server's response sets. With a nil Jar, the
+	// Dialer neither adds cookies nor records them.
 	Jar http.CookieJar
 }
 
-// DefaultDialer is a dialer with all fields set to the default values.
+// DefaultDialer has the settings most clients want: the proxy named by the
+// environment (http.ProxyFromEnvironment) and a 45 second handshake timeout.
+// Its other fields are zero. Calling the methods of a nil *Dialer gives the
+// same settings.
 var DefaultDialer = &Dialer{
 	Proxy:            http.ProxyFromEnvironment,
 	HandshakeTimeout: defaultHandshakeTimeout,
@@ -96,23 +115,28 @@ var errMalformedURL = errors.New("malformed ws or wss URL")
 // returned *http.Response keeps.
 const maxErrorBodySize = 1024
 
-// Dial creates a new client connection by calling DialContext with a
-// background context.
+// Dial is DialContext with context.Background(), so only HandshakeTimeout
+// limits how long it takes.
 func (d *Dialer) Dial(urlStr string, requestHeader http.Header) (*Conn, *http.Response, error) {
 	return d.DialContext(context.Background(), urlStr, requestHeader)
 }
 
-// DialContext creates a new client connection. Use requestHeader to specify
-// the origin (Origin), subprotocols (Sec-WebSocket-Protocol) and cookies
-// (Cookie). Use the response.Header to get the selected subprotocol
-// (Sec-WebSocket-Protocol) and cookies (Set-Cookie).
+// DialContext opens a WebSocket connection to urlStr, a ws or wss URL, and
+// returns it with the server's handshake response. requestHeader adds
+// headers to the request, such as Origin, Cookie or Sec-WebSocket-Protocol,
+// and a Host entry replaces the host sent. The headers the handshake sets
+// itself (Upgrade, Connection, Sec-WebSocket-Key, Sec-WebSocket-Version and
+// Sec-WebSocket-Extensions) may not appear there. The response's header tells which subprotocol the server
+// chose (Sec-WebSocket-Protocol) and which cookies it set (Set-Cookie).
 //
-// The context will be used in the request and in the Dialer.
+// ctx bounds the dial and the handshake, and goes to the request and to
+// NetDialContext or NetDialTLSContext. Once DialContext returns, ending ctx does not affect
+// the connection.
 //
-// If the WebSocket handshake fails, ErrBadHandshake is returned along with a
-// non-nil *http.Response so that callers can handle redirects, authentication,
-// etcetera. The response body may not contain the entire response and does not
-// need to be closed by the application.
+// When the server does not accept the upgrade, the error is ErrBadHandshake
+// and the response comes back anyway, so the caller can follow a redirect
+// or supply credentials. Its body keeps at most the first 1024 bytes and
+// needs no Close.
 func (d *Dialer) DialContext(ctx context.Context, urlStr string, requestHeader http.Header) (*Conn, *http.Response, error) {
 	if d == nil {
 		d = &Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: defaultHandshakeTimeout}
@@ -385,17 +409,16 @@ func contextError(ctx context.Context, err error) error {
 	return err
 }
 
-// NewClient creates a new client connection using the given net connection.
-// The URL u specifies the host and request URI. Use requestHeader to specify
-// the origin (Origin), subprotocols (Sec-WebSocket-Protocol) and cookies
-// (Cookie). Use the response.Header to get the selected subprotocol
-// (Sec-WebSocket-Protocol) and cookies (Set-Cookie).
+// NewClient runs the client's opening handshake over netConn, a connection
+// the caller has already opened. u, a ws or wss URL, gives the host and the
+// request URI; for wss the TLS handshake runs over netConn. requestHeader
+// and the response work as in Dialer.DialContext, and zero buffer sizes
+// mean the defaults. No proxy and no timeout apply. If the handshake fails,
+// netConn is closed; a refused upgrade returns ErrBadHandshake with the
+// server's response.
 //
-// If the WebSocket handshake fails, ErrBadHandshake is returned along with a
-// non-nil *http.Response so that callers can handle redirects, authentication,
-// etc.
-//
-// Deprecated: Use Dialer instead.
+// Deprecated: Dialer does the same and more: set its NetDialContext to a
+// function that returns netConn, or let it open the connection itself.
 func NewClient(netConn net.Conn, u *url.URL, requestHeader http.Header, readBufSize, writeBufSize int) (c *Conn, response *http.Response, err error) {
 	d := Dialer{
 		ReadBufferSize:  readBufSize,

@@ -72,19 +72,19 @@ func isValidChallengeKey(key string) bool {
 	return err == nil && n == challengeKeyLen
 }
 
-// Subprotocols returns the subprotocols requested by the client in the
-// Sec-Websocket-Protocol header, in the order the client listed them. Every
-// line of the header is read; entries are separated by commas, trimmed of
-// spaces and tabs, and empty entries are dropped. It returns nil when the
-// client requested none.
+// Subprotocols lists what r's Sec-Websocket-Protocol header offers, in the
+// client's order of preference. All lines of the header count. Entries are
+// split at commas and trimmed of spaces and tabs; empty ones are dropped.
+// The result is nil when the client offered no subprotocol.
 func Subprotocols(r *http.Request) []string {
 	return headerTokens(r.Header, "Sec-Websocket-Protocol")
 }
 
-// IsWebSocketUpgrade returns true if the client requested upgrade to the
-// WebSocket protocol: the Connection header contains the token "upgrade" and
-// the Upgrade header contains the token "websocket", compared without regard
-// to ASCII case (RFC 6455 section 4.2.1, items 3 and 4).
+// IsWebSocketUpgrade reports whether r asks to switch to the WebSocket
+// protocol: its Connection header lists the token "upgrade" and its Upgrade
+// header lists "websocket", in any ASCII case (RFC 6455 section 4.2.1,
+// items 3 and 4). It checks nothing else, such as the method or the key,
+// so a true result does not mean an upgrade would succeed.
 func IsWebSocketUpgrade(r *http.Request) bool {
 	return headerContainsToken(r.Header, "Connection", "upgrade") &&
 		headerContainsToken(r.Header, "Upgrade", "websocket")
@@ -184,17 +184,17 @@ type extension struct {
 // parseExtensions parses every line of the Sec-WebSocket-Extensions header of
 // h into the extensions listed, in order. It implements the grammar of
 // RFC 6455 section 9.1 with token and quoted-string from RFC 7230
-// section 3.2.6:
+// section 3.2.6. Folded into two rules, with the optional whitespace
+// written out as OWS:
 //
-//	extension-list  = 1#extension
-//	extension       = extension-token *( ";" extension-param )
-//	extension-param = token [ "=" ( token / quoted-string ) ]
+//	Sec-WebSocket-Extensions = 1#( token *( OWS ";" OWS extension-param ) )
+//	extension-param          = token [ OWS "=" OWS ( token / quoted-string ) ]
 //
-// Spaces and tabs are allowed around the separators, and empty list elements
-// are skipped (RFC 7230 section 7). Names and values are returned as sent:
-// names compare case-insensitively, and RFC 7692 section 7's requirement that
-// an unquoted value be a token is left to the caller. A syntax error is
-// reported with the line, the byte offset within it and what was wrong.
+// Empty list elements are skipped (RFC 7230 section 7). Names and values
+// are returned as sent: names compare case-insensitively, and RFC 7692
+// section 7's requirement that an unquoted value be a token is left to the
+// caller. A syntax error is reported with the line, the byte offset within
+// it and what was wrong.
 func parseExtensions(h http.Header) ([]extension, error) {
 	var extensions []extension
 	for i, line := range h.Values("Sec-Websocket-Extensions") {
