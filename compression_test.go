@@ -73,6 +73,31 @@ func TestCompressionRoundTrip(t *testing.T) {
 	}
 }
 
+// TestCompressionLongStream sends a stream of short messages, many windows
+// long, in every mode: under context takeover the history a reader keeps
+// slides many times on the way.
+func TestCompressionLongStream(t *testing.T) {
+	for _, mode := range compressionModes() {
+		name := fmt.Sprintf("server_takeover=%v/client_takeover=%v/server_bits=%d/client_bits=%d",
+			mode.ServerContextTakeover, mode.ClientContextTakeover, mode.ServerMaxWindowBits, mode.ClientMaxWindowBits)
+		t.Run(name, func(t *testing.T) {
+			opts := mode
+			url := startServer(t, &Upgrader{EnableCompression: true, Compression: &opts}, echo)
+			c := dial(t, &Dialer{EnableCompression: true, Compression: &opts}, url)
+			c.SetReadDeadline(time.Now().Add(testTimeout))
+			for i := range 400 { // about 100 KB, three 32 KiB windows
+				want := compressibleText(150+i%150, i) // may end inside a character: binary
+				if err := c.WriteMessage(BinaryMessage, want); err != nil {
+					t.Fatal(err)
+				}
+				if _, got, err := c.ReadMessage(); err != nil || !bytes.Equal(got, want) {
+					t.Fatalf("message %d: got %d bytes, %v; want the %d sent", i, len(got), err, len(want))
+				}
+			}
+		})
+	}
+}
+
 // compressibleText returns n bytes of repetitive JSON-like text, varied by seed.
 func compressibleText(n, seed int) []byte {
 	var b bytes.Buffer

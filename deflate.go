@@ -258,7 +258,7 @@ func (c *Conn) startInflating() {
 	inf.src.reset(c)
 	var dict []byte
 	if c.compression.readContextTakeover {
-		dict = inf.history
+		dict = inf.history // a longer one than the window does no harm: flate keeps its last 32 KiB
 	}
 	if inf.fr == nil {
 		inf.fr = flate.NewReaderDict(&inf.src, dict)
@@ -278,14 +278,17 @@ func (c *Conn) finishInflating() {
 	c.inflater = nil
 }
 
-// remember appends output to the history a takeover inflater keeps.
+// remember appends output to the history a takeover inflater keeps. The
+// history may run a quarter window past the window, so that the bytes of an
+// old window are moved out once per quarter window of output, not at every
+// message.
 func (inf *inflater) remember(p []byte, window int) {
 	if len(p) >= window {
 		inf.history = append(inf.history[:0], p[len(p)-window:]...)
 		return
 	}
-	if drop := len(inf.history) + len(p) - window; drop > 0 {
-		inf.history = append(inf.history[:0], inf.history[drop:]...)
+	if len(inf.history)+len(p) > window+window/4 {
+		inf.history = append(inf.history[:0], inf.history[len(inf.history)-window+len(p):]...)
 	}
 	inf.history = append(inf.history, p...)
 }
