@@ -106,8 +106,12 @@ var DefaultDialer = &Dialer{
 	HandshakeTimeout: defaultHandshakeTimeout,
 }
 
-// defaultHandshakeTimeout is DefaultDialer's, also used by a nil *Dialer.
+// defaultHandshakeTimeout is DefaultDialer's.
 const defaultHandshakeTimeout = 45 * time.Second
+
+// nilDialer is what a nil *Dialer dials with: DefaultDialer as the package
+// made it, whatever the program changed in it since.
+var nilDialer = *DefaultDialer
 
 var errMalformedURL = errors.New("malformed ws or wss URL")
 
@@ -139,7 +143,7 @@ func (d *Dialer) Dial(urlStr string, requestHeader http.Header) (*Conn, *http.Re
 // needs no Close.
 func (d *Dialer) DialContext(ctx context.Context, urlStr string, requestHeader http.Header) (*Conn, *http.Response, error) {
 	if d == nil {
-		d = &Dialer{Proxy: http.ProxyFromEnvironment, HandshakeTimeout: defaultHandshakeTimeout}
+		d = &nilDialer
 	}
 	challengeKey, err := newChallengeKey()
 	if err != nil {
@@ -236,7 +240,11 @@ func (d *Dialer) newHandshakeRequest(ctx context.Context, urlStr string, request
 // is one, with TLS for wss.
 func (d *Dialer) dialConn(ctx context.Context, req *http.Request) (net.Conn, error) {
 	u := req.URL
-	hostPort, hostNoPort := hostPortNoPort(u)
+	defaultPort := defaultHTTPPort
+	if u.Scheme == "https" {
+		defaultPort = defaultHTTPSPort
+	}
+	addr := hostPort(u, defaultPort)
 
 	var dial netDialFunc
 	switch {
@@ -262,7 +270,7 @@ func (d *Dialer) dialConn(ctx context.Context, req *http.Request) (net.Conn, err
 		}
 	}
 
-	netConn, err := dial(ctx, "tcp", hostPort)
+	netConn, err := dial(ctx, "tcp", addr)
 	if err != nil {
 		return nil, err
 	}
@@ -274,7 +282,7 @@ func (d *Dialer) dialConn(ctx context.Context, req *http.Request) (net.Conn, err
 		cfg = &tls.Config{}
 	}
 	if cfg.ServerName == "" {
-		cfg.ServerName = hostNoPort
+		cfg.ServerName = u.Hostname()
 	}
 	tlsConn := tls.Client(netConn, cfg)
 	if err := tlsConn.HandshakeContext(ctx); err != nil {
@@ -282,20 +290,6 @@ func (d *Dialer) dialConn(ctx context.Context, req *http.Request) (net.Conn, err
 		return nil, err
 	}
 	return tlsConn, nil
-}
-
-// hostPortNoPort returns the address to dial (with the scheme's default port
-// when the URL has none) and the bare host name.
-func hostPortNoPort(u *url.URL) (hostPort, hostNoPort string) {
-	hostNoPort = u.Hostname()
-	port := u.Port()
-	if port == "" {
-		port = "80"
-		if u.Scheme == "https" {
-			port = "443"
-		}
-	}
-	return net.JoinHostPort(hostNoPort, port), hostNoPort
 }
 
 // handshake sends the request on netConn and checks the server's answer
@@ -308,19 +302,12 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 	stop := context.AfterFunc(ctx, func() { netConn.SetDeadline(time.Unix(1, 0)) })
 	defer stop()
 
-	writeBufferSize := d.WriteBufferSize
-	if writeBufferSize <= 0 {
-		writeBufferSize = defaultBufferSize
-	}
 	readBufferSize := d.ReadBufferSize
 	if readBufferSize <= 0 {
 		readBufferSize = defaultBufferSize
 	}
-	bw := bufio.NewWriterSize(netConn, writeBufferSize)
-	if err := req.Write(bw); err != nil {
-		return nil, nil, contextError(ctx, err)
-	}
-	if err := bw.Flush(); err != nil {
+	// Request.Write buffers what it writes itself, and flushes it.
+	if err := req.Write(netConn); err != nil {
 		return nil, nil, contextError(ctx, err)
 	}
 	// The reader may read past the response: frames the server sent right
@@ -356,7 +343,7 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 	if err != nil {
 		return nil, resp, err
 	}
-	resp.Body = io.NopCloser(bytes.NewReader(nil))
+	resp.Body = http.NoBody
 	if !stop() {
 		// ctx ended just now and its deadline is on the connection.
 		return nil, resp, ctx.Err()
@@ -365,7 +352,7 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 		return nil, resp, err
 	}
 	pending, _ := br.Peek(br.Buffered())
-	c := newConn(netConn, false, pending, readBufferSize, writeBufferSize, d.WriteBufferPool)
+	c := newConn(netConn, false, pending, readBufferSize, d.WriteBufferSize, d.WriteBufferPool)
 	c.subprotocol = subprotocol
 	if compression != nil {
 		c.setCompression(compression)
@@ -376,9 +363,6 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 // acceptExtensions checks the extensions of the server's answer against the
 // offer: none, or permessage-deflate as offered (RFC 6455 section 4.1).
 func (d *Dialer) acceptExtensions(h http.Header) (*deflateParams, error) {
-	if len(h.Values("Sec-Websocket-Extensions")) == 0 {
-		return nil, nil
-	}
 	responses, err := parseExtensions(h)
 	if err != nil {
 		return nil, err

@@ -26,10 +26,10 @@ import (
 // netDialFunc dials a network address; it is the shape of net.Dialer.DialContext.
 type netDialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// Default proxy ports, used when the proxy URL names none.
+// Default ports, used when a URL names none.
 const (
-	defaultHTTPProxyPort   = "80"
-	defaultHTTPSProxyPort  = "443"
+	defaultHTTPPort        = "80"
+	defaultHTTPSPort       = "443"
 	defaultSOCKS5ProxyPort = "1080"
 )
 
@@ -45,7 +45,7 @@ const (
 func dialThroughProxy(proxyURL *url.URL, forward netDialFunc, proxyTLS *tls.Config) (netDialFunc, error) {
 	switch strings.ToLower(proxyURL.Scheme) {
 	case "http":
-		d := &connectProxyDialer{proxyAddr: proxyAddress(proxyURL, defaultHTTPProxyPort), forward: forward}
+		d := &connectProxyDialer{proxyAddr: hostPort(proxyURL, defaultHTTPPort), forward: forward}
 		d.setAuthorization(proxyURL.User)
 		return d.dial, nil
 	case "https":
@@ -54,11 +54,11 @@ func dialThroughProxy(proxyURL *url.URL, forward netDialFunc, proxyTLS *tls.Conf
 			cfg = proxyTLS.Clone()
 		}
 		cfg.ServerName = proxyURL.Hostname()
-		d := &connectProxyDialer{proxyAddr: proxyAddress(proxyURL, defaultHTTPSProxyPort), forward: forward, tlsConfig: cfg}
+		d := &connectProxyDialer{proxyAddr: hostPort(proxyURL, defaultHTTPSPort), forward: forward, tlsConfig: cfg}
 		d.setAuthorization(proxyURL.User)
 		return d.dial, nil
 	case "socks5", "socks5h":
-		d := &socks5Dialer{proxyAddr: proxyAddress(proxyURL, defaultSOCKS5ProxyPort), forward: forward}
+		d := &socks5Dialer{proxyAddr: hostPort(proxyURL, defaultSOCKS5ProxyPort), forward: forward}
 		if err := d.setCredentials(proxyURL.User); err != nil {
 			return nil, err
 		}
@@ -68,14 +68,14 @@ func dialThroughProxy(proxyURL *url.URL, forward netDialFunc, proxyTLS *tls.Conf
 	}
 }
 
-// proxyAddress returns the host:port of the proxy, filling in defaultPort
-// when the URL has no port.
-func proxyAddress(proxyURL *url.URL, defaultPort string) string {
-	port := proxyURL.Port()
+// hostPort returns the host:port of u, filling in defaultPort when the URL
+// has no port.
+func hostPort(u *url.URL, defaultPort string) string {
+	port := u.Port()
 	if port == "" {
 		port = defaultPort
 	}
-	return net.JoinHostPort(proxyURL.Hostname(), port)
+	return net.JoinHostPort(u.Hostname(), port)
 }
 
 // negotiateWithin runs negotiate, the exchange that turns conn, a fresh
