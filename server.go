@@ -209,14 +209,14 @@ func (u *Upgrader) selectSubprotocol(r *http.Request, responseHeader http.Header
 // reject answers a failed handshake with status and returns its error.
 func (u *Upgrader) reject(w http.ResponseWriter, r *http.Request, status int, reason string) (*Conn, error) {
 	err := HandshakeError{message: reason}
-	if status == http.StatusUpgradeRequired {
-		// RFC 6455 section 4.4: name the versions this server speaks.
+	if status == http.StatusUpgradeRequired || u.Error == nil {
+		// RFC 6455 section 4.4: a 426 names the versions this server
+		// speaks; the default answer names them whatever the failure.
 		w.Header().Set("Sec-Websocket-Version", webSocketVersion)
 	}
 	if u.Error != nil {
 		u.Error(w, r, status, err)
 	} else {
-		w.Header().Set("Sec-Websocket-Version", webSocketVersion)
 		http.Error(w, http.StatusText(status), status)
 	}
 	return nil, err
