@@ -84,6 +84,7 @@ func (v *preparedVariant) build(pm *PreparedMessage, key preparedKey) {
 	v.frame = make([]byte, headerSize+len(v.payload))
 	putFrameHeader(v.frame[:headerSize], v.first, len(v.payload), false, [maskKeySize]byte{})
 	copy(v.frame[headerSize:], v.payload)
+	v.payload = v.frame[headerSize:] // the variant keeps one copy of its payload
 }
 
 // bytesWriter is an io.Writer that appends to itself.
