@@ -42,15 +42,8 @@ func TestCompressionRoundTrip(t *testing.T) {
 			// 1 MiB needs many windows of history; once per takeover combination.
 			sizes = append(sizes, 1<<20)
 		}
-		name := fmt.Sprintf("server_takeover=%v/client_takeover=%v/server_bits=%d/client_bits=%d",
-			mode.ServerContextTakeover, mode.ClientContextTakeover, mode.ServerMaxWindowBits, mode.ClientMaxWindowBits)
-		t.Run(name, func(t *testing.T) {
-			opts := mode
-			url := startServer(t, &Upgrader{EnableCompression: true, Compression: &opts}, echo)
-			c := dial(t, &Dialer{EnableCompression: true, Compression: &opts}, url)
-			if c.compression == nil {
-				t.Fatal("compression not negotiated")
-			}
+		t.Run(compressionModeName(mode), func(t *testing.T) {
+			c := dialCompressedEcho(t, mode)
 			c.SetReadDeadline(time.Now().Add(testTimeout))
 			for round := 0; round < 2; round++ { // the second round uses the window of the first
 				for _, messageType := range []int{TextMessage, BinaryMessage} {
@@ -73,17 +66,31 @@ func TestCompressionRoundTrip(t *testing.T) {
 	}
 }
 
+// compressionModeName names a subtest after mode.
+func compressionModeName(mode CompressionOptions) string {
+	return fmt.Sprintf("server_takeover=%v/client_takeover=%v/server_bits=%d/client_bits=%d",
+		mode.ServerContextTakeover, mode.ClientContextTakeover, mode.ServerMaxWindowBits, mode.ClientMaxWindowBits)
+}
+
+// dialCompressedEcho starts an echo server and connects to it, both with
+// mode, and fails the test unless compression was negotiated.
+func dialCompressedEcho(t *testing.T, mode CompressionOptions) *Conn {
+	t.Helper()
+	url := startServer(t, &Upgrader{EnableCompression: true, Compression: &mode}, echo)
+	c := dial(t, &Dialer{EnableCompression: true, Compression: &mode}, url)
+	if c.compression == nil {
+		t.Fatal("compression not negotiated")
+	}
+	return c
+}
+
 // TestCompressionLongStream sends a stream of short messages, many windows
 // long, in every mode: under context takeover the history a reader keeps
 // slides many times on the way.
 func TestCompressionLongStream(t *testing.T) {
 	for _, mode := range compressionModes() {
-		name := fmt.Sprintf("server_takeover=%v/client_takeover=%v/server_bits=%d/client_bits=%d",
-			mode.ServerContextTakeover, mode.ClientContextTakeover, mode.ServerMaxWindowBits, mode.ClientMaxWindowBits)
-		t.Run(name, func(t *testing.T) {
-			opts := mode
-			url := startServer(t, &Upgrader{EnableCompression: true, Compression: &opts}, echo)
-			c := dial(t, &Dialer{EnableCompression: true, Compression: &opts}, url)
+		t.Run(compressionModeName(mode), func(t *testing.T) {
+			c := dialCompressedEcho(t, mode)
 			c.SetReadDeadline(time.Now().Add(testTimeout))
 			for i := range 400 { // about 100 KB, three 32 KiB windows
 				want := compressibleText(150+i%150, i) // may end inside a character: binary
