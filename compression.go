@@ -18,9 +18,11 @@ const (
 	minWindowBits           = 8
 	maxWindowBits           = 15
 	defaultCompressionLevel = 1 // flate.BestSpeed: most of the ratio for a fraction of the CPU
-	// takeoverCompressionLevel is the default under context takeover: level
-	// 1 of compress/flate matches only within the last block written, so it
-	// would gain little from the window the connection keeps.
+	// defaultFlateLevel is the level flate.DefaultCompression stands for.
+	defaultFlateLevel = 6
+	// takeoverCompressionLevel is the default under context takeover: the
+	// window then holds many earlier messages, and trying a few candidates
+	// among them finds longer matches than the last one alone.
 	takeoverCompressionLevel = 2
 	defaultCompressThreshold = 128
 )
@@ -40,8 +42,7 @@ type CompressionOptions struct {
 	// ServerContextTakeover lets the server keep its compression window from
 	// one message to the next (RFC 7692 section 7.1.1.1). Small, similar
 	// messages (a stream of JSON events) then compress much better, but a
-	// server keeps a compressor of about 850 KiB (compress/flate) for
-	// each connection. A server sets it to offer this; a client sets it to
+	// server keeps a compressor of about 250 KiB for each connection. A server sets it to offer this; a client sets it to
 	// allow the server to do so.
 	ServerContextTakeover bool
 
@@ -309,7 +310,8 @@ func acceptDeflateResponse(responses []extension, opts *CompressionOptions) (def
 	return params, nil
 }
 
-// validCompressionLevel reports whether level is one compress/flate accepts.
+// validCompressionLevel reports whether level is one of compress/flate's,
+// which the deflater implements.
 func validCompressionLevel(level int) bool {
 	return level >= flate.HuffmanOnly && level <= flate.BestCompression
 }

@@ -9,118 +9,166 @@ import (
 
 // The compressors and decompressors of permessage-deflate (RFC 7692 section 7.2).
 
-// maxWindowSize is the largest deflate window, the one compress/flate uses.
+// maxWindowSize is the largest deflate window.
 const maxWindowSize = 1 << maxWindowBits
 
-var errBadDeflateTail = errors.New("websocket: compressor did not end with a sync flush")
-
-// tailTrimmer passes compressed bytes on to dst but always holds back the
-// last four, so that the 0x00 0x00 0xff 0xff that ends each sync flush can be
-// dropped at the end of a message (RFC 7692 section 7.2.1).
-type tailTrimmer struct {
-	dst  io.Writer
-	held [len(deflateTail)]byte
-	n    int
-}
-
-func (t *tailTrimmer) Write(p []byte) (int, error) {
-	total := len(p)
-	if excess := t.n + len(p) - len(t.held); excess > 0 {
-		fromHeld := min(excess, t.n)
-		if _, err := t.dst.Write(t.held[:fromHeld]); err != nil {
-			return 0, err
-		}
-		t.n = copy(t.held[:], t.held[fromHeld:t.n])
-		if _, err := t.dst.Write(p[:excess-fromHeld]); err != nil {
-			return 0, err
-		}
-		p = p[excess-fromHeld:]
-	}
-	t.n += copy(t.held[t.n:], p)
-	return total, nil
-}
-
-// finish drops the held tail, which must be the sync flush marker.
-func (t *tailTrimmer) finish() error {
-	ok := t.n == len(t.held) && t.held == deflateTail
-	t.n = 0
-	if !ok {
-		return errBadDeflateTail
-	}
-	return nil
-}
-
-// deflater compresses messages. For a window under 32 KiB it starts a fresh
-// compressor every window's worth of input: a compressor never refers back
-// further than the input it was given since its last reset, so each
-// reference stays inside the window (RFC 7692 section 7.1.2).
+// deflater compresses messages with the encoder of deflate_block.go and
+// lz77.go. Between messages it keeps the last window of input, which the
+// next message refers back to under context takeover; a deflater that is
+// not to take over its context is reset by newDeflater.
 type deflater struct {
-	fw      *flate.Writer
-	trim    tailTrimmer
-	level   int
-	window  int // bytes
-	inChunk int // input since the last reset, when window < maxWindowSize
+	dst    io.Writer // where the compressed bytes go
+	level  int
+	window int // the longest distance a match may reach back
+
+	// buf holds up to window bytes already compressed, then from pending on
+	// the input not yet compressed.
+	buf     []byte
+	pending int
+	// base is the absolute position of buf[0]; table and chain hold
+	// absolute positions (see lz77.go). inserted is the first index of buf
+	// the chained matcher has not hashed yet.
+	base     int
+	inserted int
+	table    [1 << hashBits]int32 // the last position of each hash
+	chain    []int32              // the position before, by position; levels 2 to 9
+
+	block *blockWriter // while a message is being compressed
 }
 
-// deflaterPools holds idle deflaters by compression level (HuffmanOnly, -2, first).
-var deflaterPools [flate.BestCompression - flate.HuffmanOnly + 1]sync.Pool
+var deflaterPool sync.Pool
 
+// newDeflater returns a deflater with an empty window.
 func newDeflater(level, windowBits int) *deflater {
-	d, _ := deflaterPools[level-flate.HuffmanOnly].Get().(*deflater)
+	d, _ := deflaterPool.Get().(*deflater)
 	if d == nil {
-		d = &deflater{level: level}
-		// The level was validated by SetCompressionLevel.
-		d.fw, _ = flate.NewWriter(&d.trim, level)
-	} else {
-		d.fw.Reset(&d.trim)
+		d = &deflater{base: 1} // the zero entries of table are then before buf
 	}
+	d.forget()
+	d.setLevel(level)
 	d.window = 1 << windowBits
-	d.inChunk = 0
 	return d
 }
 
 // release returns d to its pool; d must not be used after.
 func (d *deflater) release() {
-	d.trim.dst = nil
-	deflaterPools[d.level-flate.HuffmanOnly].Put(d)
+	if d.block != nil {
+		blockWriterPool.Put(d.block)
+		d.block = nil
+	}
+	d.dst = nil
+	deflaterPool.Put(d)
+}
+
+// setLevel changes the level of the next input; the window stays.
+func (d *deflater) setLevel(level int) {
+	if level == flate.DefaultCompression {
+		level = defaultFlateLevel
+	}
+	d.level = level
+}
+
+// forget empties the window: the stale table entries now point before buf.
+func (d *deflater) forget() {
+	d.base += len(d.buf)
+	d.buf = d.buf[:0]
+	d.pending, d.inserted = 0, 0
 }
 
 // write compresses p into the current message.
 func (d *deflater) write(p []byte) error {
 	for len(p) > 0 {
-		n := len(p)
-		if d.window < maxWindowSize {
-			if d.inChunk == d.window {
-				if err := d.fw.Flush(); err != nil {
-					return err
-				}
-				d.fw.Reset(&d.trim)
-				d.inChunk = 0
-			}
-			n = min(n, d.window-d.inChunk)
-			d.inChunk += n
-		}
-		if _, err := d.fw.Write(p[:n]); err != nil {
-			return err
-		}
+		n := min(len(p), maxBlockInput-(len(d.buf)-d.pending))
+		d.buf = append(d.buf, p[:n]...)
 		p = p[n:]
+		if len(d.buf)-d.pending == maxBlockInput {
+			if err := d.compressPending(); err != nil {
+				return err
+			}
+		}
 	}
 	return nil
 }
 
-// endMessage flushes the message and drops its tail. The compressor keeps its
-// window for the next message; resetting it is up to the caller.
+// endMessage compresses what is left of the message and ends it with a sync
+// flush, whose last four bytes 0x00 0x00 0xff 0xff are left out (RFC 7692
+// section 7.2.1): an empty stored block, of which only the three header
+// bits and the padding to a byte are written.
 func (d *deflater) endMessage() error {
-	if err := d.fw.Flush(); err != nil {
-		return err
+	if d.pending < len(d.buf) {
+		if err := d.compressPending(); err != nil {
+			return err
+		}
 	}
-	return d.trim.finish()
+	b := d.blockWriter()
+	b.bits.writeBits(storedBlockHeader, blockHeaderBits)
+	b.bits.alignToByte()
+	err := d.writeOutput()
+	blockWriterPool.Put(b)
+	d.block = nil
+	return err
+}
+
+func (d *deflater) blockWriter() *blockWriter {
+	if d.block == nil {
+		d.block = blockWriterPool.Get().(*blockWriter)
+	}
+	return d.block
+}
+
+// compressPending compresses buf[pending:] as one block.
+func (d *deflater) compressPending() error {
+	if d.base+len(d.buf) > maxAbsolutePosition {
+		// Start the positions again; the matches into the window are lost
+		// until it is hashed anew.
+		clear(d.table[:])
+		clear(d.chain)
+		d.base, d.inserted = 1, len(d.buf)
+	}
+	b := d.blockWriter()
+	start, end := d.pending, len(d.buf)
+	switch {
+	case d.level == flate.NoCompression:
+	case d.level == flate.HuffmanOnly:
+		b.literals(d.buf[start:end])
+	case d.level == flate.BestSpeed:
+		d.matchGreedy(b, start, end)
+	default:
+		d.matchChained(b, start, end, efforts[d.level])
+	}
+	b.writeBlock(d.buf[start:end], d.level == flate.NoCompression)
+	d.pending = end
+	d.slide()
+	return d.writeOutput()
+}
+
+// slide drops the input that fell out of the window, once a quarter window
+// of it has piled up, so that most blocks move nothing.
+func (d *deflater) slide() {
+	if d.pending <= d.window+d.window/4 {
+		return
+	}
+	drop := d.pending - d.window
+	d.buf = d.buf[:copy(d.buf, d.buf[drop:])]
+	d.base += drop
+	d.pending -= drop
+	d.inserted = max(d.inserted-drop, 0)
+}
+
+// writeOutput writes the whole bytes of compressed output to dst.
+func (d *deflater) writeOutput() error {
+	out := d.block.bits.takeBytes()
+	if len(out) == 0 {
+		return nil
+	}
+	_, err := d.dst.Write(out)
+	return err
 }
 
 // compressMessage deflates data into dst with the connection's parameters.
 func (c *Conn) compressMessage(dst io.Writer, data []byte) error {
 	d := c.acquireDeflater()
-	d.trim.dst = dst
+	d.dst = dst
 	err := d.write(data)
 	if err == nil {
 		err = d.endMessage()
@@ -136,14 +184,11 @@ func (c *Conn) acquireDeflater() *deflater {
 	if !c.compression.writeContextTakeover {
 		return newDeflater(level, c.compression.writeWindowBits)
 	}
-	if c.deflater == nil || c.deflater.level != level {
-		// A new compressor only forgets the old window; the peer's
-		// decompressor keeps its own, so the stream stays valid.
-		if c.deflater != nil {
-			c.deflater.release()
-		}
+	if c.deflater == nil {
 		c.deflater = newDeflater(level, c.compression.writeWindowBits)
 	}
+	// A new level applies from the next block on; the window stays valid.
+	c.deflater.setLevel(level)
 	return c.deflater
 }
 

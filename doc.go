@@ -170,9 +170,11 @@
 // decompressed by the read methods; WriteMessage, WriteJSON and
 // WritePreparedMessage compress messages of 128 bytes or more, NextWriter
 // every message. EnableWriteCompression turns compression of written
-// messages off and on, SetCompressionLevel sets the flate level (1 by default,
-// 2 when the connection keeps its window: level 1 of compress/flate only
-// matches within the last message, so the window would be wasted).
+// messages off and on, SetCompressionLevel sets the level, -2 to 9 as in
+// compress/flate (1 by default, 2 when the connection keeps its window: the
+// window then holds many earlier messages, and trying a few candidates among
+// them finds longer matches). The compressor is this package's own; the
+// decompressor is compress/flate's.
 //
 // Unlike gorilla/websocket, every parameter of the RFC is supported, on both
 // sides, through the Compression field (a *CompressionOptions):
@@ -190,12 +192,11 @@
 // compressed on its own (no context takeover), so compressors and
 // decompressors come from pools and an idle connection holds none. Context
 // takeover compresses a stream of small similar messages much better, at a
-// price per connection: about 850 KiB for the compressor of the standard
-// library that keeps the server's window, about 50 KiB for the decompressor
-// and window that follow the client's. Windows smaller than 32 KiB are
-// honoured by compressing in independent chunks of the window size, which
-// costs ratio and speed; they save the peer's memory, not ours. The README
-// lists the measured figures.
+// price per connection: about 250 KiB for the compressor that keeps the
+// server's window (its hash tables and the window itself), about 50 KiB for
+// the decompressor and window that follow the client's. A window smaller than
+// 32 KiB bounds how far back the compressor's matches reach; it saves the
+// peer's memory more than ours. The README lists the measured figures.
 //
 // The read limit of SetReadLimit counts decompressed bytes, so a small
 // compressed message cannot inflate past it; it fails with 1009 before the

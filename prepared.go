@@ -72,7 +72,7 @@ func (v *preparedVariant) build(pm *PreparedMessage, key preparedKey) {
 	if key.compressed {
 		d := newDeflater(key.level, key.windowBits)
 		var compressed bytesWriter
-		d.trim.dst = &compressed
+		d.dst = &compressed
 		if v.err = d.write(pm.data); v.err == nil {
 			v.err = d.endMessage()
 		}

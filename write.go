@@ -357,7 +357,7 @@ func (c *Conn) NextWriter(messageType int) (io.WriteCloser, error) {
 		// The size is not known in advance, so the threshold does not apply.
 		w.rsv = rsv1Bit
 		w.deflater = c.acquireDeflater()
-		w.deflater.trim.dst = &w.raw
+		w.deflater.dst = &w.raw
 	}
 	c.openWriter.Store(w)
 	return w, nil
@@ -484,10 +484,11 @@ func (c *Conn) EnableWriteCompression(enable bool) {
 	c.compressWrites.Store(enable)
 }
 
-// SetCompressionLevel sets the deflate level, one of the levels of
-// compress/flate, for the text and binary messages sent after the call. It
-// returns an error for a level compress/flate does not define. Without
-// permessage-deflate agreed in the handshake, the level is never used.
+// SetCompressionLevel sets the deflate level for the text and binary messages
+// sent after the call: the levels of compress/flate, from flate.HuffmanOnly
+// (-2) to flate.BestCompression (9), with the same trade of speed for size.
+// It returns an error for any other level. Without permessage-deflate agreed
+// in the handshake, the level is never used.
 func (c *Conn) SetCompressionLevel(level int) error {
 	if !validCompressionLevel(level) {
 		return errInvalidCompressLevel

@@ -1,0 +1,213 @@
+package websocket
+
+import (
+	"encoding/binary"
+	"math/bits"
+	"slices"
+)
+
+// Huffman codes and the bit stream of deflate blocks (RFC 1951 sections 3.1.1
+// and 3.2.2), for the encoder in deflate_encoder.go.
+
+const (
+	maxCodeBits        = 15  // longest literal/length or distance code
+	maxCodeLengthBits  = 7   // longest code of the code length alphabet
+	numLitLenSymbols   = 286 // literals, end of block, 29 length codes
+	numFixedLitLen     = 288 // the fixed code also assigns codes to 286 and 287
+	numDistSymbols     = 30
+	numCodeLengthCodes = 19
+	endOfBlock         = 256
+)
+
+// huffmanCode is the code of each symbol of an alphabet: its length in bits
+// (0 for a symbol the code leaves out) and its bits, reversed so that they
+// are written least significant bit first as RFC 1951 section 3.1.1 packs them.
+type huffmanCode struct {
+	lengths [numFixedLitLen]uint8
+	codes   [numFixedLitLen]uint16
+}
+
+// huffmanBuilder holds the scratch space of build, so that building a code
+// allocates nothing.
+type huffmanBuilder struct {
+	leaves  [numFixedLitLen]uint64 // frequency<<16 | symbol, in ascending order
+	weights [numFixedLitLen]uint64 // weight of each internal node, in creation order
+	parents [2 * numFixedLitLen]uint16
+	counts  [maxCodeBits + 2]int // symbols per code length
+}
+
+// build sets code to a minimum-redundancy code of at most maxBits bits for
+// the symbols of freq. Symbols of frequency 0 get no code. A lone symbol gets
+// a code of one bit, which RFC 1951 section 3.2.7 allows.
+func (b *huffmanBuilder) build(code *huffmanCode, freq []uint32, maxBits int) {
+	n := 0
+	for symbol, f := range freq {
+		code.lengths[symbol] = 0
+		if f > 0 {
+			b.leaves[n] = uint64(f)<<16 | uint64(symbol)
+			n++
+		}
+	}
+	switch n {
+	case 0:
+		return
+	case 1:
+		code.lengths[uint16(b.leaves[0])] = 1
+		code.assign(len(freq))
+		return
+	}
+	leaves := b.leaves[:n]
+	slices.Sort(leaves)
+	b.countLengths(leaves, maxBits)
+	// The least frequent symbols take the longest codes.
+	next := 0
+	for length := maxBits; length > 0; length-- {
+		for range b.counts[length] {
+			code.lengths[uint16(leaves[next])] = uint8(length)
+			next++
+		}
+	}
+	code.assign(len(freq))
+}
+
+// countLengths sets b.counts to how many of the sorted leaves a Huffman tree
+// puts at each depth, with the deepest moved up to maxBits.
+//
+// The tree is built with two queues: the leaves in ascending order and the
+// internal nodes, which are created in ascending order of weight too, so the
+// two lightest nodes are always at the heads of the queues. Node i < n is a
+// leaf; node n+k is the k-th internal node, and the last one is the root.
+func (b *huffmanBuilder) countLengths(leaves []uint64, maxBits int) {
+	n := len(leaves)
+	nextLeaf, nextNode := 0, 0
+	for k := range n - 1 {
+		var sum uint64
+		for range 2 {
+			if nextLeaf < n && (nextNode == k || leaves[nextLeaf]>>16 <= b.weights[nextNode]) {
+				sum += leaves[nextLeaf] >> 16
+				b.parents[nextLeaf] = uint16(n + k)
+				nextLeaf++
+			} else {
+				sum += b.weights[nextNode]
+				b.parents[n+nextNode] = uint16(n + k)
+				nextNode++
+			}
+		}
+		b.weights[k] = sum
+	}
+	// Depths, from the root down: a parent always comes after its children.
+	// parents is reused to hold the depth of each internal node.
+	root := 2*n - 2
+	b.parents[root] = 0
+	for node := root - 1; node >= n; node-- {
+		b.parents[node] = b.parents[b.parents[node]] + 1
+	}
+	clear(b.counts[:])
+	for leaf := range n {
+		depth := int(b.parents[b.parents[leaf]]) + 1
+		b.counts[min(depth, maxBits)]++
+	}
+	b.limitLengths(maxBits)
+}
+
+// limitLengths repairs counts after the leaves deeper than maxBits were moved
+// up to maxBits: the code then claims more than the whole code space (the
+// Kraft sum is over 1). Each step takes one code of maxBits away and splits
+// the longest shorter code in two codes one bit longer, which keeps the
+// number of codes and lowers the sum by one unit of 2^-maxBits.
+func (b *huffmanBuilder) limitLengths(maxBits int) {
+	total := 0
+	for length := 1; length <= maxBits; length++ {
+		total += b.counts[length] << (maxBits - length)
+	}
+	for ; total > 1<<maxBits; total-- {
+		b.counts[maxBits]--
+		for length := maxBits - 1; length > 0; length-- {
+			if b.counts[length] > 0 {
+				b.counts[length]--
+				b.counts[length+1] += 2
+				break
+			}
+		}
+	}
+}
+
+// assign gives the first n symbols their canonical codes from their lengths
+// (RFC 1951 section 3.2.2): shorter codes first, and within one length the
+// symbols in order.
+func (c *huffmanCode) assign(n int) {
+	var counts [maxCodeBits + 1]uint16
+	for _, length := range c.lengths[:n] {
+		counts[length]++
+	}
+	counts[0] = 0
+	var next [maxCodeBits + 1]uint16
+	code := uint16(0)
+	for length := 1; length <= maxCodeBits; length++ {
+		code = (code + counts[length-1]) << 1
+		next[length] = code
+	}
+	for symbol, length := range c.lengths[:n] {
+		if length == 0 {
+			continue
+		}
+		c.codes[symbol] = bits.Reverse16(next[length]) >> (16 - length)
+		next[length]++
+	}
+}
+
+// cost is the number of bits the symbols of freq take in code c.
+func (c *huffmanCode) cost(freq []uint32) int {
+	total := 0
+	for symbol, f := range freq {
+		total += int(f) * int(c.lengths[symbol])
+	}
+	return total
+}
+
+// bitWriter packs bits least significant first (RFC 1951 section 3.1.1) and
+// appends them to out four bytes at a time.
+type bitWriter struct {
+	out   []byte
+	bits  uint64
+	nbits uint
+}
+
+// writeBits writes the n low bits of v; n is at most 32.
+func (w *bitWriter) writeBits(v uint64, n uint) {
+	w.bits |= v << w.nbits
+	w.nbits += n
+	if w.nbits >= 32 {
+		w.out = binary.LittleEndian.AppendUint32(w.out, uint32(w.bits))
+		w.bits >>= 32
+		w.nbits -= 32
+	}
+}
+
+// writeCode writes the code of symbol in c.
+func (w *bitWriter) writeCode(c *huffmanCode, symbol int) {
+	w.writeBits(uint64(c.codes[symbol]), uint(c.lengths[symbol]))
+}
+
+// alignToByte pads the stream with zero bits to a byte boundary and moves
+// every whole byte to out.
+func (w *bitWriter) alignToByte() {
+	w.nbits = (w.nbits + 7) &^ 7
+	for ; w.nbits > 0; w.nbits -= 8 {
+		w.out = append(w.out, byte(w.bits))
+		w.bits >>= 8
+	}
+}
+
+// takeBytes returns the whole bytes written so far and forgets them; the bits
+// of a byte not yet complete stay in w.
+func (w *bitWriter) takeBytes() []byte {
+	for w.nbits >= 8 {
+		w.out = append(w.out, byte(w.bits))
+		w.bits >>= 8
+		w.nbits -= 8
+	}
+	out := w.out
+	w.out = w.out[:0]
+	return out
+}
