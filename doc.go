@@ -173,8 +173,9 @@
 // messages off and on, SetCompressionLevel sets the level, -2 to 9 as in
 // compress/flate (1 by default, 2 when the connection keeps its window: the
 // window then holds many earlier messages, and trying a few candidates among
-// them finds longer matches). The compressor is this package's own; the
-// decompressor is compress/flate's.
+// them finds longer matches). The compressor and the decompressor are this
+// package's own; the decompressor accepts and rejects what compress/flate
+// does.
 //
 // Unlike gorilla/websocket, every parameter of the RFC is supported, on both
 // sides, through the Compression field (a *CompressionOptions):

@@ -82,14 +82,15 @@ func (d *deflater) candidate(abs int32, s int) int {
 // matchGreedy tokenizes buf[start:end] with one candidate per position, the
 // last position that hashed alike, and takes every match it finds (level 1).
 func (d *deflater) matchGreedy(b *blockWriter, start, end int) {
-	buf := d.buf[:end]
+	// Locals, which the stores into the table would otherwise reload.
+	buf, table, base, window := d.buf[:end], &d.table, d.base, d.window
 	s, lit := start, start
 	for s+hashedBytes <= end {
 		cur := binary.LittleEndian.Uint32(buf[s:])
 		h := hash4(cur)
-		c := d.candidate(d.table[h], s)
-		d.table[h] = int32(s + d.base)
-		if c < 0 || binary.LittleEndian.Uint32(buf[c:]) != cur {
+		c := int(table[h]) - base
+		table[h] = int32(s + base)
+		if c < 0 || s-c > window || binary.LittleEndian.Uint32(buf[c:]) != cur {
 			s += 1 + (s-lit)>>skipShift
 			continue
 		}
@@ -103,7 +104,7 @@ func (d *deflater) matchGreedy(b *blockWriter, start, end int) {
 		lit = s
 		// The string just before the next position is likely to recur.
 		if p := s - 1; p+hashedBytes <= end {
-			d.table[hash4(binary.LittleEndian.Uint32(buf[p:]))] = int32(p + d.base)
+			table[hash4(binary.LittleEndian.Uint32(buf[p:]))] = int32(p + base)
 		}
 	}
 	b.literals(buf[lit:end])
