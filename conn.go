@@ -61,12 +61,12 @@ type Conn struct {
 	isServer    bool
 	subprotocol string
 
-	// Writing. messageMu is held for the whole of a data message; frameMu is
+	// Writing. messageMu is held for the whole of a data message; frame is
 	// held while the bytes of one frame go to the network, so control frames
 	// may come between the frames of a fragmented message but never inside a
 	// frame.
 	messageMu        sync.Mutex
-	frameMu          sync.Mutex
+	frame            frameLock
 	writePool        BufferPool
 	writeBufferSize  int                          // payload bytes a write buffer holds
 	writeDeadline    atomic.Int64                 // UnixNano of SetWriteDeadline, 0 for none
@@ -75,7 +75,7 @@ type Conn struct {
 	compressWrites   atomic.Bool
 	compressionLevel atomic.Int32
 	openWriter       atomic.Pointer[messageWriter]
-	// Guarded by frameMu; controlFrame also holds the header of a large
+	// Guarded by frame; controlFrame also holds the header of a large
 	// server frame.
 	appliedDeadline int64 // the write deadline last set on conn
 	controlFrame    [maxFrameHeaderSize + maxControlFramePayload]byte

@@ -124,7 +124,7 @@ func (c *Conn) WritePreparedMessage(pm *PreparedMessage) error {
 	if !c.isServer {
 		return c.writeMessageLocked(v.first, v.payload)
 	}
-	c.lockFrame(time.Time{})
-	defer c.unlockFrame()
+	c.frame.lock(time.Time{})
+	defer c.frame.unlock()
 	return c.writeLocked(c.writeDeadline.Load(), v.frame, nil)
 }

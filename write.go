@@ -4,7 +4,6 @@ import (
 	"io"
 	"math/rand/v2"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	"github.com/valyala/bytebufferpool"
@@ -17,49 +16,6 @@ func newMaskKey() [maskKeySize]byte {
 	k := rand.Uint32()
 	return [maskKeySize]byte{byte(k), byte(k >> 8), byte(k >> 16), byte(k >> 24)}
 }
-
-// lockFrame takes the frame lock, waiting at most until deadline (no limit
-// when it is zero). A waiter with a deadline queues on the mutex like any
-// other, so frames written back to back cannot starve it; the waiting is
-// done by a goroutine that gives the lock back if it comes too late.
-func (c *Conn) lockFrame(deadline time.Time) error {
-	if deadline.IsZero() {
-		c.frameMu.Lock()
-		return nil
-	}
-	if c.frameMu.TryLock() {
-		return nil
-	}
-	timer := time.NewTimer(time.Until(deadline))
-	defer timer.Stop()
-	const (
-		waiting = iota
-		handedOver
-		abandoned
-	)
-	var state atomic.Int32
-	acquired := make(chan struct{})
-	go func() {
-		c.frameMu.Lock()
-		if state.CompareAndSwap(waiting, handedOver) {
-			close(acquired)
-			return
-		}
-		c.frameMu.Unlock() // the caller gave up
-	}()
-	select {
-	case <-acquired:
-		return nil
-	case <-timer.C:
-		if state.CompareAndSwap(waiting, abandoned) {
-			return timeoutError{}
-		}
-		<-acquired // handed over just now
-		return nil
-	}
-}
-
-func (c *Conn) unlockFrame() { c.frameMu.Unlock() }
 
 // writeErr returns the error that ended the write side, if any.
 func (c *Conn) writeErr() error {
@@ -133,10 +89,10 @@ func (c *Conn) writeControl(opcode byte, data []byte, deadline time.Time) error 
 		// Too late already: fail this frame without breaking the connection.
 		return timeoutError{}
 	}
-	if err := c.lockFrame(deadline); err != nil {
+	if err := c.frame.lock(deadline); err != nil {
 		return err
 	}
-	defer c.unlockFrame()
+	defer c.frame.unlock()
 
 	key, masked := c.frameMaskKey()
 	headerSize := frameHeaderSize(len(data), masked)
@@ -206,8 +162,8 @@ func (c *Conn) sendDataFrame(buf []byte, n int, first byte, masked bool, key [ma
 	start := maxFrameHeaderSize - frameHeaderSize(n, masked)
 	putFrameHeader(buf[start:maxFrameHeaderSize], first, n, masked, key)
 
-	c.lockFrame(time.Time{})
-	defer c.unlockFrame()
+	c.frame.lock(time.Time{})
+	defer c.frame.unlock()
 	return c.writeLocked(c.writeDeadline.Load(), buf[start:maxFrameHeaderSize+n], nil)
 }
 
@@ -280,8 +236,8 @@ func (c *Conn) writeLargeMessageLocked(first byte, data []byte) error {
 	case c.isServer:
 		// The payload goes out as it is, behind the header, in one writev;
 		// the header is built in the frame lock's own buffer.
-		c.lockFrame(time.Time{})
-		defer c.unlockFrame()
+		c.frame.lock(time.Time{})
+		defer c.frame.unlock()
 		header := c.controlFrame[:frameHeaderSize(len(data), false)]
 		putFrameHeader(header, first, len(data), false, [maskKeySize]byte{})
 		return c.writeLocked(c.writeDeadline.Load(), header, data)
@@ -312,8 +268,8 @@ func (c *Conn) writeLargeMaskedFrame(buf []byte, first byte, data []byte) error 
 	start := maxFrameHeaderSize - frameHeaderSize(len(data), true)
 	putFrameHeader(buf[start:maxFrameHeaderSize], first, len(data), true, key)
 
-	c.lockFrame(time.Time{})
-	defer c.unlockFrame()
+	c.frame.lock(time.Time{})
+	defer c.frame.unlock()
 	d := c.writeDeadline.Load()
 	pos := 0
 	for len(data) > 0 {
