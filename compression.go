@@ -42,13 +42,14 @@ type CompressionOptions struct {
 	// ServerContextTakeover lets the server keep its compression window from
 	// one message to the next (RFC 7692 section 7.1.1.1). Small, similar
 	// messages (a stream of JSON events) then compress much better, but a
-	// server keeps a compressor of about 250 KiB for each connection. A server sets it to offer this; a client sets it to
-	// allow the server to do so.
+	// server keeps a compressor of about 210 KiB for each connection. A
+	// server sets it to offer this; a client sets it to allow the server to
+	// do so.
 	ServerContextTakeover bool
 
 	// ClientContextTakeover is the same for the client's messages (RFC 7692
 	// section 7.1.1.2). The server then keeps a decompressor and a 32 KiB
-	// window, about 50 KiB, per connection.
+	// window, about 65 KiB, per connection.
 	ClientContextTakeover bool
 
 	// ServerMaxWindowBits limits the server's compression window to 2^bits

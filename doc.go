@@ -193,8 +193,8 @@
 // compressed on its own (no context takeover), so compressors and
 // decompressors come from pools and an idle connection holds none. Context
 // takeover compresses a stream of small similar messages much better, at a
-// price per connection: about 250 KiB for the compressor that keeps the
-// server's window (its hash tables and the window itself), about 50 KiB for
+// price per connection: about 210 KiB for the compressor that keeps the
+// server's window (its hash tables and the window itself), about 65 KiB for
 // the decompressor and window that follow the client's. A window smaller than
 // 32 KiB bounds how far back the compressor's matches reach; it saves the
 // peer's memory more than ours. The README lists the measured figures.
