@@ -18,11 +18,15 @@ const (
 	// buffer, and a stored block of it fits in one LEN field.
 	maxBlockInput = 1 << 15
 
-	// A token is a literal byte (below 256) or a match: matchToken, the
-	// length minus 3 from bit 15, the distance minus 1 in the low 15 bits.
+	// A token is a literal byte (below 256) or a match: matchToken, then
+	// the length code (minus 257) and its extra bits, the distance code and
+	// its extra bits, so that writing the token looks nothing up again.
 	matchToken       = 1 << 31
-	tokenLengthShift = 15
-	tokenDistMask    = 1<<15 - 1
+	lengthCodeShift  = 26 // 5 bits
+	lengthExtraShift = 21 // 5 bits
+	distCodeShift    = 16 // 5 bits
+	tokenFieldMask   = 1<<5 - 1
+	distExtraMask    = 1<<13 - 1
 
 	// The block types of the BTYPE field, already shifted past BFINAL, which
 	// is always 0: a message ends with a sync flush, not a final block.
@@ -145,9 +149,11 @@ func (b *blockWriter) literals(p []byte) {
 // match adds a copy of length bytes from distance bytes back.
 func (b *blockWriter) match(length, distance int) {
 	l, d := length-minMatchLength, distance-1
-	b.tokens = append(b.tokens, matchToken|uint32(l)<<tokenLengthShift|uint32(d))
-	b.litFreq[endOfBlock+1+int(lengthCodes[l])]++
-	b.distFreq[distCodes[distCodeIndex(d)]]++
+	lc, dc := lengthCodes[l], distCodes[distCodeIndex(d)]
+	b.tokens = append(b.tokens, matchToken|uint32(lc)<<lengthCodeShift|uint32(l-int(lengthBases[lc]))<<lengthExtraShift|
+		uint32(dc)<<distCodeShift|uint32(d-int(distBases[dc])))
+	b.litFreq[endOfBlock+1+int(lc)]++
+	b.distFreq[dc]++
 }
 
 // writeBlock writes the tokens, which cover input, as the shortest of the
@@ -307,15 +313,13 @@ func (b *blockWriter) writeTokens(litLen, dist *huffmanCode) {
 			bits |= uint64(litLen.codes[t]) << nbits
 			nbits += uint(litLen.lengths[t])
 		} else {
-			l := int(t>>tokenLengthShift) & 0xff
-			code := lengthCodes[l]
-			symbol := endOfBlock + 1 + int(code)
-			bits |= (uint64(litLen.codes[symbol]) | uint64(l-int(lengthBases[code]))<<litLen.lengths[symbol]) << nbits
+			code := t >> lengthCodeShift & tokenFieldMask
+			symbol := endOfBlock + 1 + code
+			bits |= (uint64(litLen.codes[symbol]) | uint64(t>>lengthExtraShift&tokenFieldMask)<<litLen.lengths[symbol]) << nbits
 			nbits += uint(litLen.lengths[symbol]) + uint(lengthExtraBits[code])
 			n, bits, nbits = putFullWord(out, n, bits, nbits)
-			d := int(t & tokenDistMask)
-			code = distCodes[distCodeIndex(d)]
-			bits |= (uint64(dist.codes[code]) | uint64(d-int(distBases[code]))<<dist.lengths[code]) << nbits
+			code = t >> distCodeShift & tokenFieldMask
+			bits |= (uint64(dist.codes[code]) | uint64(t&distExtraMask)<<dist.lengths[code]) << nbits
 			nbits += uint(dist.lengths[code]) + uint(distExtraBits[code])
 		}
 		n, bits, nbits = putFullWord(out, n, bits, nbits)

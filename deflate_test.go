@@ -149,8 +149,9 @@ func replayTokens(t *testing.T, tokens []uint32, history []byte, window int) (ou
 			out = append(out, byte(tok))
 			continue
 		}
-		length := int(tok>>tokenLengthShift&0xff) + minMatchLength
-		distance := int(tok&tokenDistMask) + 1
+		lengthCode, distCode := tok>>lengthCodeShift&tokenFieldMask, tok>>distCodeShift&tokenFieldMask
+		length := int(lengthBases[lengthCode]) + minMatchLength + int(tok>>lengthExtraShift&tokenFieldMask)
+		distance := int(distBases[distCode]) + 1 + int(tok&distExtraMask)
 		if distance > len(out) {
 			t.Fatalf("a match reaches %d bytes back from %d", distance, len(out))
 		}
