@@ -132,12 +132,6 @@ var blockWriterPool = sync.Pool{New: func() any {
 	}
 }}
 
-// literal adds a literal byte to the block.
-func (b *blockWriter) literal(c byte) {
-	b.tokens = append(b.tokens, uint32(c))
-	b.litFreq[c]++
-}
-
 // literals adds each byte of p as a literal.
 func (b *blockWriter) literals(p []byte) {
 	for _, c := range p {
