@@ -111,6 +111,9 @@ func (d *deflater) endMessage() error {
 func (d *deflater) blockWriter() *blockWriter {
 	if d.block == nil {
 		d.block = blockWriterPool.Get().(*blockWriter)
+		// A message that failed to write gave its writer back with the bits
+		// of an unfinished byte, which must not start another message.
+		d.block.bits = bitWriter{out: d.block.bits.out[:0]}
 	}
 	return d.block
 }

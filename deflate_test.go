@@ -3,6 +3,7 @@ package websocket
 import (
 	"bytes"
 	"compress/flate"
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -59,15 +60,27 @@ func TestDeflaterRoundTrip(t *testing.T) {
 					var history []byte
 					for message := range 2 { // the second refers back to the first
 						got := compressInPieces(t, d, in.data, 5000+message*7777)
-						res := referenceInflate(got, history, 1<<30)
-						if !res.valid || !bytes.Equal(res.out, in.data) {
-							t.Fatalf("message %d (%d bytes compressed): valid %v, inflated %d bytes, want %d equal bytes", message, len(got), res.valid, len(res.out), len(in.data))
-						}
+						checkCompressed(t, got, history, in.data, 1<<windowBits)
 						history = append(history, in.data...)
 					}
 				})
 			}
 		}
+	}
+}
+
+// checkCompressed checks that compressed inflates to want after history,
+// with compress/flate and with strictInflate, which also fails on a
+// distance beyond window.
+func checkCompressed(t *testing.T, compressed, history, want []byte, window int) {
+	t.Helper()
+	res := referenceInflate(compressed, history, 1<<30)
+	if !res.valid || !bytes.Equal(res.out, want) {
+		t.Fatalf("compress/flate: valid %v, inflated %d bytes, want %d equal bytes", res.valid, len(res.out), len(want))
+	}
+	got, err := strictInflate(compressed, history, window)
+	if err != nil || !bytes.Equal(got, want) {
+		t.Fatalf("strictInflate: %v, inflated %d bytes, want %d equal bytes", err, len(got), len(want))
 	}
 }
 
@@ -209,26 +222,48 @@ func TestDeflaterAllocations(t *testing.T) {
 }
 
 // FuzzDeflater compresses data as two messages under context takeover, the
-// second starting at split, at the level and window the flags give, and
-// inflates them with compress/flate.
+// second starting at split, at the window and the two levels the flags
+// give, and checks them with checkCompressed.
 func FuzzDeflater(f *testing.F) {
-	f.Add([]byte("hello hello hello"), uint16(6), byte(0x30))
-	f.Add(benchJSON(600, 1), uint16(300), byte(0x09))
-	f.Add(bytes.Repeat([]byte("abc"), 400), uint16(1000), byte(0x1b))
-	f.Fuzz(func(t *testing.T, data []byte, split uint16, flags byte) {
-		level := deflaterLevels[int(flags&0xf)%len(deflaterLevels)]
-		windowBits := minWindowBits + int(flags>>4)%(maxWindowBits-minWindowBits+1)
-		d := newDeflater(level, windowBits)
+	f.Add([]byte("hello hello hello"), uint16(6), byte(0x30), byte(0x15))
+	f.Add(benchJSON(600, 1), uint16(300), byte(0x09), byte(0x36))
+	f.Add(bytes.Repeat([]byte("abc"), 400), uint16(1000), byte(0x1b), byte(0x91))
+	f.Fuzz(func(t *testing.T, data []byte, split uint16, window, levels byte) {
+		windowBits := minWindowBits + int(window)%(maxWindowBits-minWindowBits+1)
+		first := deflaterLevels[int(levels&0xf)%len(deflaterLevels)]
+		second := deflaterLevels[int(levels>>4)%len(deflaterLevels)]
+		d := newDeflater(first, windowBits)
 		defer d.release()
 		cut := min(int(split), len(data))
 		var history []byte
-		for _, message := range [][]byte{data[:cut], data[cut:]} {
-			got := compressInPieces(t, d, message, 1+int(split)%4000)
-			res := referenceInflate(got, history, 1<<30)
-			if !res.valid || !bytes.Equal(res.out, message) {
-				t.Fatalf("level %d, window %d: valid %v, inflated %d bytes, want %d equal bytes", level, windowBits, res.valid, len(res.out), len(message))
+		for i, message := range [][]byte{data[:cut], data[cut:]} {
+			if i == 1 {
+				d.setLevel(second)
 			}
+			got := compressInPieces(t, d, message, 1+int(split)%4000)
+			checkCompressed(t, got, history, message, 1<<windowBits)
 			history = append(history, message...)
 		}
 	})
+}
+
+// failingWriter fails every write, as a connection whose peer is gone.
+type failingWriter struct{}
+
+func (failingWriter) Write([]byte) (int, error) { return 0, errors.New("write failed") }
+
+// TestDeflaterAfterWriteError fails a compressed write after a block, which
+// leaves the bits of an unfinished byte in the shared block writer, and
+// checks that the next message, of any connection, does not start with them.
+func TestDeflaterAfterWriteError(t *testing.T) {
+	d := newDeflater(flate.BestSpeed, maxWindowBits)
+	d.dst = failingWriter{}
+	if err := d.write(benchJSON(maxBlockInput+1000, 1)); err == nil {
+		t.Fatal("the write of a whole block did not fail")
+	}
+	d.release()
+	next := newDeflater(flate.BestSpeed, maxWindowBits)
+	defer next.release()
+	message := []byte("hello, hello, hello, world")
+	checkCompressed(t, compressInPieces(t, next, message, len(message)), nil, message, maxWindowSize)
 }
