@@ -108,6 +108,8 @@ func (d *deflater) endMessage() error {
 	return err
 }
 
+// blockWriter returns the block writer of the message being compressed,
+// taken from the pool when the message starts.
 func (d *deflater) blockWriter() *blockWriter {
 	if d.block == nil {
 		d.block = blockWriterPool.Get().(*blockWriter)

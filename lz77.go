@@ -15,6 +15,7 @@ import (
 // pointing before buf, where they are ignored.
 
 const (
+	// hashBits sizes the hash table: 2^14 positions, 64 KiB.
 	hashBits = 14
 	// hashedBytes is the length of the strings hashed, hence of the
 	// shortest match the matchers find.
@@ -24,7 +25,9 @@ const (
 	skipShift = 5
 	// maxAbsolutePosition bounds base+len(buf), so positions fit an int32.
 	maxAbsolutePosition = 1 << 30
-	chainMask           = maxWindowSize - 1
+	// chainMask maps a position to its slot in the chain, a ring of one
+	// 32 KiB window: a match never reaches further back.
+	chainMask = maxWindowSize - 1
 )
 
 // matchEffort is how hard the chained matcher searches at a level.
@@ -52,6 +55,7 @@ var efforts = [10]matchEffort{
 // not worth its distance code: four literals usually cost fewer bits.
 const farShortMatch = 4096
 
+// hash4 hashes four bytes by a multiplication whose high bits mix them all.
 func hash4(u uint32) uint32 { return u * 0x9e3779b1 >> (32 - hashBits) }
 
 // matchLength returns how many leading bytes of b equal those of a, which is
