@@ -101,9 +101,17 @@ func (o *CompressionOptions) validate() error {
 	return nil
 }
 
+// orZero returns o, or the zero options, which a nil o stands for.
+func (o *CompressionOptions) orZero() *CompressionOptions {
+	if o == nil {
+		return &CompressionOptions{}
+	}
+	return o
+}
+
 func (o *CompressionOptions) threshold() int {
 	switch {
-	case o == nil || o.Threshold == 0:
+	case o.Threshold == 0:
 		return defaultCompressThreshold
 	case o.Threshold < 0:
 		return 0
@@ -186,9 +194,7 @@ func parseWindowBits(p extensionParam) (int, error) {
 // the client (RFC 7692 section 5). It returns the response to send, empty
 // when no offer is acceptable, and the parameters of the server's side.
 func negotiateDeflate(offers []extension, opts *CompressionOptions) (response string, params deflateParams) {
-	if opts == nil {
-		opts = &CompressionOptions{}
-	}
+	opts = opts.orZero()
 	for _, ext := range offers {
 		if !equalASCIIFold(ext.name, extensionName) {
 			continue
@@ -241,9 +247,7 @@ func negotiateDeflate(offers []extension, opts *CompressionOptions) (response st
 
 // deflateOfferHeader is the client's offer for opts.
 func deflateOfferHeader(opts *CompressionOptions) string {
-	if opts == nil {
-		opts = &CompressionOptions{}
-	}
+	opts = opts.orZero()
 	var b strings.Builder
 	b.WriteString(extensionName)
 	if !opts.ServerContextTakeover {
@@ -268,9 +272,7 @@ func deflateOfferHeader(opts *CompressionOptions) string {
 // (RFC 7692 sections 5 and 7.1) and returns the client's parameters. An
 // answer the offer does not allow is an error that fails the handshake.
 func acceptDeflateResponse(responses []extension, opts *CompressionOptions) (deflateParams, error) {
-	if opts == nil {
-		opts = &CompressionOptions{}
-	}
+	opts = opts.orZero()
 	fail := func(why string) (deflateParams, error) {
 		return deflateParams{}, errors.New("websocket: invalid permessage-deflate response: " + why)
 	}
