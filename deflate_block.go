@@ -78,6 +78,14 @@ func init() {
 	}
 }
 
+// allSymbols lists every symbol of the largest alphabet, in order.
+var allSymbols = func() (all [numFixedLitLen]uint16) {
+	for i := range all {
+		all[i] = uint16(i)
+	}
+	return all
+}()
+
 // fixedCodes returns the codes of fixed Huffman blocks (RFC 1951 section 3.2.6).
 func fixedCodes() (litLen, dist huffmanCode) {
 	for symbol := range numFixedLitLen {
@@ -92,11 +100,11 @@ func fixedCodes() (litLen, dist huffmanCode) {
 			litLen.lengths[symbol] = 8
 		}
 	}
-	litLen.assign(numFixedLitLen)
+	litLen.assign(allSymbols[:numFixedLitLen])
 	for symbol := range numDistSymbols {
 		dist.lengths[symbol] = 5
 	}
-	dist.assign(numDistSymbols)
+	dist.assign(allSymbols[:numDistSymbols])
 	return litLen, dist
 }
 

@@ -30,6 +30,7 @@ type huffmanCode struct {
 // huffmanBuilder holds the scratch space of build, so that building a code
 // allocates nothing.
 type huffmanBuilder struct {
+	used    [numFixedLitLen]uint16 // the symbols of nonzero frequency, in order
 	leaves  [numFixedLitLen]uint64 // frequency<<16 | symbol, in ascending order
 	weights [numFixedLitLen]uint64 // weight of each internal node, in creation order
 	parents [2 * numFixedLitLen]uint16
@@ -45,6 +46,7 @@ func (b *huffmanBuilder) build(code *huffmanCode, freq []uint32, maxBits int) {
 		code.lengths[symbol] = 0
 		if f > 0 {
 			b.leaves[n] = uint64(f)<<16 | uint64(symbol)
+			b.used[n] = uint16(symbol)
 			n++
 		}
 	}
@@ -52,8 +54,8 @@ func (b *huffmanBuilder) build(code *huffmanCode, freq []uint32, maxBits int) {
 	case 0:
 		return
 	case 1:
-		code.lengths[uint16(b.leaves[0])] = 1
-		code.assign(len(freq))
+		code.lengths[b.used[0]] = 1
+		code.assign(b.used[:1])
 		return
 	}
 	leaves := b.leaves[:n]
@@ -67,7 +69,7 @@ func (b *huffmanBuilder) build(code *huffmanCode, freq []uint32, maxBits int) {
 			next++
 		}
 	}
-	code.assign(len(freq))
+	code.assign(b.used[:n])
 }
 
 // countLengths sets b.counts to how many of the sorted leaves a Huffman tree
@@ -132,13 +134,13 @@ func (b *huffmanBuilder) limitLengths(maxBits int) {
 	}
 }
 
-// assign gives the first n symbols their canonical codes from their lengths
-// (RFC 1951 section 3.2.2): shorter codes first, and within one length the
-// symbols in order.
-func (c *huffmanCode) assign(n int) {
+// assign gives the symbols, in ascending order, their canonical codes from
+// their lengths (RFC 1951 section 3.2.2): shorter codes first, and within
+// one length the symbols in order. Symbols left out have no code.
+func (c *huffmanCode) assign(symbols []uint16) {
 	var counts [maxCodeBits + 1]uint16
-	for _, length := range c.lengths[:n] {
-		counts[length]++
+	for _, symbol := range symbols {
+		counts[c.lengths[symbol]]++
 	}
 	counts[0] = 0
 	var next [maxCodeBits + 1]uint16
@@ -147,7 +149,8 @@ func (c *huffmanCode) assign(n int) {
 		code = (code + counts[length-1]) << 1
 		next[length] = code
 	}
-	for symbol, length := range c.lengths[:n] {
+	for _, symbol := range symbols {
+		length := c.lengths[symbol]
 		if length == 0 {
 			continue
 		}
