@@ -113,6 +113,9 @@ func (h *huffmanDecoder) init(lengths []uint8, root uint) bool {
 			h.entries[i] = entry
 		}
 	}
+	if numLong == 0 {
+		return true // small blocks often have no code longer than the root
+	}
 	offset := 1 << root
 	for prefix, n := range subBits[:1<<root] {
 		if n == 0 {
