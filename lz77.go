@@ -38,8 +38,9 @@ type matchEffort struct {
 }
 
 // efforts holds the effort of levels 2 to 9; level 1 is the greedy matcher.
-// The figures are those of compress/flate's levels, so that a level costs
-// and gains about what users of that package expect.
+// The chain and nice figures, and lazy matching from level 4 on, are those
+// of compress/flate's levels, so that a level costs and gains about what
+// users of that package expect.
 var efforts = [10]matchEffort{
 	2: {chain: 8, nice: 16},
 	3: {chain: 32, nice: 32},
