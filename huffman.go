@@ -32,6 +32,8 @@ type huffmanCode struct {
 type huffmanBuilder struct {
 	used    [numFixedLitLen]uint16 // the symbols of nonzero frequency, in order
 	leaves  [numFixedLitLen]uint64 // frequency<<16 | symbol, in ascending order
+	sorted  [numFixedLitLen]uint64 // the other side of the radix sort
+	buckets [256]uint16
 	weights [numFixedLitLen]uint64 // weight of each internal node, in creation order
 	parents [2 * numFixedLitLen]uint16
 	counts  [maxCodeBits + 2]int // symbols per code length
@@ -42,12 +44,14 @@ type huffmanBuilder struct {
 // a code of one bit, which RFC 1951 section 3.2.7 allows.
 func (b *huffmanBuilder) build(code *huffmanCode, freq []uint32, maxBits int) {
 	n := 0
+	var most uint32
 	for symbol, f := range freq {
 		code.lengths[symbol] = 0
 		if f > 0 {
 			b.leaves[n] = uint64(f)<<16 | uint64(symbol)
 			b.used[n] = uint16(symbol)
 			n++
+			most = max(most, f)
 		}
 	}
 	switch n {
@@ -58,8 +62,7 @@ func (b *huffmanBuilder) build(code *huffmanCode, freq []uint32, maxBits int) {
 		code.assign(b.used[:1])
 		return
 	}
-	leaves := b.leaves[:n]
-	slices.Sort(leaves)
+	leaves := b.sortLeaves(n, most)
 	b.countLengths(leaves, maxBits)
 	// The least frequent symbols take the longest codes.
 	next := 0
@@ -70,6 +73,37 @@ func (b *huffmanBuilder) build(code *huffmanCode, freq []uint32, maxBits int) {
 		}
 	}
 	code.assign(b.used[:n])
+}
+
+// sortLeaves returns the first n leaves in ascending order of frequency,
+// and of symbol among equal frequencies. Many leaves go through a radix sort
+// on the frequency, a byte at a time, which keeps their symbol order: one
+// pass for the frequencies under 256 of a small message, where a comparison
+// sort cost a third of compressing it.
+func (b *huffmanBuilder) sortLeaves(n int, most uint32) []uint64 {
+	if n <= 32 || most >= 1<<16 {
+		slices.Sort(b.leaves[:n])
+		return b.leaves[:n]
+	}
+	from, to := b.leaves[:n], b.sorted[:n]
+	for shift := uint(16); shift < 32 && most>>(shift-16) > 0; shift += 8 {
+		clear(b.buckets[:])
+		for _, leaf := range from {
+			b.buckets[byte(leaf>>shift)]++
+		}
+		start := uint16(0)
+		for i, count := range b.buckets {
+			b.buckets[i] = start
+			start += count
+		}
+		for _, leaf := range from {
+			k := byte(leaf >> shift)
+			to[b.buckets[k]] = leaf
+			b.buckets[k]++
+		}
+		from, to = to, from
+	}
+	return from
 }
 
 // countLengths sets b.counts to how many of the sorted leaves a Huffman tree

@@ -2,6 +2,8 @@ package websocket
 
 import (
 	"container/heap"
+	"math/rand/v2"
+	"slices"
 	"testing"
 )
 
@@ -134,5 +136,28 @@ func TestBitWriter(t *testing.T) {
 	}
 	if w.nbits != 0 || len(w.takeBytes()) != 0 {
 		t.Fatal("bits left after alignToByte")
+	}
+}
+
+// TestHuffmanSortLeaves checks the radix sort of the leaves against a
+// comparison sort, for few and many symbols, with frequencies of one byte,
+// two bytes and more.
+func TestHuffmanSortLeaves(t *testing.T) {
+	r := rand.New(rand.NewPCG(3, 4))
+	var b huffmanBuilder
+	for _, n := range []int{2, 20, 33, 100, numFixedLitLen} {
+		for _, most := range []uint32{3, 255, 256, 40_000, 1 << 20} {
+			var largest uint32
+			for i := range n {
+				f := 1 + r.Uint32N(most)
+				largest = max(largest, f)
+				b.leaves[i] = uint64(f)<<16 | uint64(i)
+			}
+			want := slices.Clone(b.leaves[:n])
+			slices.Sort(want)
+			if got := b.sortLeaves(n, largest); !slices.Equal(got, want) {
+				t.Errorf("%d leaves, frequencies up to %d: sorted differently", n, largest)
+			}
+		}
 	}
 }
