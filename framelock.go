@@ -24,14 +24,20 @@ type frameLock struct {
 }
 
 // lock takes the lock, waiting at most until deadline (no limit when it is
-// zero), and returns timeoutError when the deadline passes first.
+// zero), and returns timeoutError when the deadline passes first. It never
+// returns the lock at or after the deadline: a control frame whose deadline
+// has passed before a byte of it went out fails alone, where writing it
+// with a deadline already past would fail the connection's writes.
 func (l *frameLock) lock(deadline time.Time) error {
 	if deadline.IsZero() {
 		l.mu.Lock()
 		return nil
 	}
 	if l.mu.TryLock() {
-		return nil
+		return l.keepBefore(deadline)
+	}
+	if !time.Now().Before(deadline) {
+		return timeoutError{}
 	}
 	handoff := make(chan struct{}, 1)
 	l.waitMu.Lock()
@@ -46,7 +52,7 @@ func (l *frameLock) lock(deadline time.Time) error {
 	defer timer.Stop()
 	select {
 	case <-handoff:
-		return nil
+		return l.keepBefore(deadline)
 	case <-timer.C:
 	}
 	l.waitMu.Lock()
@@ -55,11 +61,21 @@ func (l *frameLock) lock(deadline time.Time) error {
 		l.waiters = slices.Delete(l.waiters, i, i+1)
 	}
 	l.waitMu.Unlock()
-	if i >= 0 {
-		return timeoutError{}
+	if i < 0 {
+		<-handoff // handed over as the deadline passed
+		l.mu.Unlock()
 	}
-	<-handoff // handed over as the deadline passed
-	return nil
+	return timeoutError{}
+}
+
+// keepBefore keeps the lock just taken if the deadline has not passed, and
+// otherwise gives it back.
+func (l *frameLock) keepBefore(deadline time.Time) error {
+	if time.Now().Before(deadline) {
+		return nil
+	}
+	l.mu.Unlock()
+	return timeoutError{}
 }
 
 func (l *frameLock) unlock() { l.mu.Unlock() }

@@ -84,3 +84,24 @@ func TestFrameLockHandOverOrder(t *testing.T) {
 	}
 	awaitHelper(t, &l, false, 0)
 }
+
+// TestFrameLockPastDeadline checks that a deadline already past fails, free
+// lock or not, and leaves the lock as it was.
+func TestFrameLockPastDeadline(t *testing.T) {
+	var l frameLock
+	past := time.Now().Add(-time.Millisecond)
+	var timeout timeoutError
+	if err := l.lock(past); !errors.As(err, &timeout) {
+		t.Fatalf("free lock, deadline past: %v, want a timeout", err)
+	}
+	if !l.mu.TryLock() {
+		t.Fatal("the failed lock kept the mutex")
+	}
+	if err := l.lock(past); !errors.As(err, &timeout) {
+		t.Fatalf("held lock, deadline past: %v, want a timeout", err)
+	}
+	if r, w := l.helperRunning(); r || w != 0 {
+		t.Fatalf("a wait already too late queued: helper %v, %d waiters", r, w)
+	}
+	l.unlock()
+}

@@ -85,10 +85,6 @@ func (c *Conn) WriteControl(messageType int, data []byte, deadline time.Time) er
 }
 
 func (c *Conn) writeControl(opcode byte, data []byte, deadline time.Time) error {
-	if !deadline.IsZero() && !time.Now().Before(deadline) {
-		// Too late already: fail this frame without breaking the connection.
-		return timeoutError{}
-	}
 	if err := c.frame.lock(deadline); err != nil {
 		return err
 	}
