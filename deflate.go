@@ -131,16 +131,12 @@ func (d *deflater) compressPending() error {
 	}
 	b := d.blockWriter()
 	start, end := d.pending, len(d.buf)
-	switch {
-	case d.level == flate.NoCompression:
-	case d.level == flate.HuffmanOnly:
-		b.literals(d.buf[start:end])
-	case d.level == flate.BestSpeed:
-		d.matchGreedy(b, start, end)
-	default:
-		d.matchChained(b, start, end, efforts[d.level])
+	if d.level == flate.NoCompression {
+		b.writeStored(d.buf[start:end])
+	} else {
+		d.tokenize(b, start, end)
+		b.writeBlock(d.buf[start:end])
 	}
-	b.writeBlock(d.buf[start:end], d.level == flate.NoCompression)
 	d.pending = end
 	d.slide()
 	return d.writeOutput()

@@ -159,13 +159,8 @@ func (b *blockWriter) match(length, distance int) {
 }
 
 // writeBlock writes the tokens, which cover input, as the shortest of the
-// three block types, or always as a stored block when store is set.
-func (b *blockWriter) writeBlock(input []byte, store bool) {
-	if store {
-		b.writeStored(input)
-		b.resetTokens()
-		return
-	}
+// three block types.
+func (b *blockWriter) writeBlock(input []byte) {
 	b.litFreq[endOfBlock] = 1
 	extra := 0
 	for code, f := range b.litFreq[endOfBlock+1:] {

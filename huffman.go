@@ -177,20 +177,33 @@ func (c *huffmanCode) assign(symbols []uint16) {
 		counts[c.lengths[symbol]]++
 	}
 	counts[0] = 0
-	var next [maxCodeBits + 1]uint16
-	code := uint16(0)
-	for length := 1; length <= maxCodeBits; length++ {
-		code = (code + counts[length-1]) << 1
-		next[length] = code
-	}
+	next := firstCodes(&counts)
 	for _, symbol := range symbols {
 		length := c.lengths[symbol]
 		if length == 0 {
 			continue
 		}
-		c.codes[symbol] = bits.Reverse16(next[length]) >> (16 - length)
+		c.codes[symbol] = reversedCode(next[length], length)
 		next[length]++
 	}
+}
+
+// firstCodes returns the first canonical code of each length, from how many
+// codes each length has, none of length 0 (RFC 1951 section 3.2.2, step 2).
+func firstCodes(counts *[maxCodeBits + 1]uint16) (first [maxCodeBits + 1]uint16) {
+	code := uint16(0)
+	for length := 1; length <= maxCodeBits; length++ {
+		code = (code + counts[length-1]) << 1
+		first[length] = code
+	}
+	return first
+}
+
+// reversedCode returns the length bits of a Huffman code in reverse order,
+// so that writing them least significant first sends the code's first bit
+// first (RFC 1951 section 3.1.1).
+func reversedCode(code uint16, length uint8) uint16 {
+	return bits.Reverse16(code) >> (16 - length)
 }
 
 // cost is the number of bits the symbols of freq take in code c.
@@ -230,7 +243,12 @@ func (w *bitWriter) writeCode(c *huffmanCode, symbol int) {
 // every whole byte to out.
 func (w *bitWriter) alignToByte() {
 	w.nbits = (w.nbits + 7) &^ 7
-	for ; w.nbits > 0; w.nbits -= 8 {
+	w.moveWholeBytes()
+}
+
+// moveWholeBytes moves the complete bytes of the bit buffer to out.
+func (w *bitWriter) moveWholeBytes() {
+	for ; w.nbits >= 8; w.nbits -= 8 {
 		w.out = append(w.out, byte(w.bits))
 		w.bits >>= 8
 	}
@@ -239,11 +257,7 @@ func (w *bitWriter) alignToByte() {
 // takeBytes returns the whole bytes written so far and forgets them; the bits
 // of a byte not yet complete stay in w.
 func (w *bitWriter) takeBytes() []byte {
-	for w.nbits >= 8 {
-		w.out = append(w.out, byte(w.bits))
-		w.bits >>= 8
-		w.nbits -= 8
-	}
+	w.moveWholeBytes()
 	out := w.out
 	w.out = w.out[:0]
 	return out

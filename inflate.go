@@ -66,6 +66,20 @@ func (s *compressedSource) fill() error {
 	return nil
 }
 
+// await fills buf until it holds a byte. Once the message and its tail are
+// read, the decoder wanted more than the stream holds: io.ErrUnexpectedEOF.
+func (s *compressedSource) await() error {
+	for s.r == s.w {
+		if err := s.fill(); err != nil {
+			if err == io.EOF {
+				return io.ErrUnexpectedEOF
+			}
+			return err
+		}
+	}
+	return nil
+}
+
 // exhausted reports whether the whole message and its tail were read.
 func (s *compressedSource) exhausted() bool { return s.tailSent && s.r == s.w }
 

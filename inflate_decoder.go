@@ -4,7 +4,6 @@ import (
 	"encoding/binary"
 	"errors"
 	"io"
-	"math/bits"
 )
 
 // The deflate decoder (RFC 1951 section 3.2) of the inflater. It accepts and
@@ -55,7 +54,7 @@ type huffmanDecoder struct {
 // whether the code is valid: complete, or a single code of one bit, or empty
 // (which fails when used), as RFC 1951 and zlib accept.
 func (h *huffmanDecoder) init(lengths []uint8, root uint) bool {
-	var count [maxCodeBits + 1]int
+	var count [maxCodeBits + 1]uint16
 	shortest, longest := 0, 0
 	for _, l := range lengths {
 		if l == 0 {
@@ -73,15 +72,9 @@ func (h *huffmanDecoder) init(lengths []uint8, root uint) bool {
 	if longest == 0 {
 		return true
 	}
-	var next [maxCodeBits + 2]int
-	code := 0
-	for l := 1; l <= maxCodeBits; l++ {
-		code = (code + count[l-1]) << 1
-		next[l] = code
-	}
 	space := 0
 	for l := 1; l <= maxCodeBits; l++ {
-		space += count[l] << (maxCodeBits - l)
+		space += int(count[l]) << (maxCodeBits - l)
 	}
 	if space != 1<<maxCodeBits && !(longest == 1 && count[1] == 1) {
 		return false
@@ -95,11 +88,12 @@ func (h *huffmanDecoder) init(lengths []uint8, root uint) bool {
 		length           uint8
 	}
 	numLong := 0
+	next := firstCodes(&count)
 	for symbol, l := range lengths {
 		if l == 0 {
 			continue
 		}
-		reversed := int(bits.Reverse16(uint16(next[l])) >> (16 - l))
+		reversed := int(reversedCode(next[l], l))
 		next[l]++
 		if uint(l) > root {
 			prefix := reversed & (1<<root - 1)
@@ -158,13 +152,8 @@ func (inf *inflater) moreBits() error {
 		s.r += int(n)
 		return nil
 	}
-	for s.r == s.w {
-		if err := s.fill(); err != nil {
-			if err == io.EOF {
-				return io.ErrUnexpectedEOF
-			}
-			return err
-		}
+	if err := s.await(); err != nil {
+		return err
 	}
 	inf.in.bits |= uint64(s.buf[s.r]) << inf.in.nbits
 	inf.in.nbits += 8
@@ -375,14 +364,8 @@ func (inf *inflater) storedData() error {
 			continue
 		}
 		s := &inf.src
-		if s.r == s.w {
-			if err := s.fill(); err != nil {
-				if err == io.EOF {
-					return io.ErrUnexpectedEOF
-				}
-				return err
-			}
-			continue
+		if err := s.await(); err != nil {
+			return err
 		}
 		n := copy(inf.window[inf.w:min(len(inf.window), inf.w+inf.stored)], s.buf[s.r:s.w])
 		s.r += n

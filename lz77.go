@@ -1,6 +1,7 @@
 package websocket
 
 import (
+	"compress/flate"
 	"encoding/binary"
 	"math/bits"
 )
@@ -82,6 +83,19 @@ func (d *deflater) candidate(abs int32, s int) int {
 		return -1
 	}
 	return c
+}
+
+// tokenize hands the literals and matches of buf[start:end] to b, found as
+// hard as the level asks.
+func (d *deflater) tokenize(b *blockWriter, start, end int) {
+	switch d.level {
+	case flate.HuffmanOnly:
+		b.literals(d.buf[start:end])
+	case flate.BestSpeed:
+		d.matchGreedy(b, start, end)
+	default:
+		d.matchChained(b, start, end, efforts[d.level])
+	}
 }
 
 // matchGreedy tokenizes buf[start:end] with one candidate per position, the
