@@ -118,9 +118,9 @@ func All() []Library {
 	return []Library{irisLib{}, gorillaLib{}, gwsLib{}, gobwasLib{}, coderLib{}}
 }
 
-// ByName returns the adapter called name.
+// ByName returns the adapter called name, the Floor's included.
 func ByName(name string) (Library, bool) {
-	for _, l := range All() {
+	for _, l := range append(All(), Floor) {
 		if l.Name() == name {
 			return l, true
 		}

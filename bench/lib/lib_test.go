@@ -243,3 +243,29 @@ func TestDeflateModeString(t *testing.T) {
 		}
 	}
 }
+
+func TestFloorEchoesTheRawClient(t *testing.T) {
+	srv := httptest.NewServer(Floor.EchoHandler(nil))
+	defer srv.Close()
+	c, err := wsraw.Dial(srv.Listener.Addr().String(), "/", testTimeout)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	defer c.Close()
+	c.SetDeadline(time.Now().Add(testTimeout))
+	// Lengths around each header size and around the key block, and the
+	// largest frame the floor's buffer holds.
+	for _, size := range []int{0, 1, 5, 125, 126, 4095, 4097, 65535, 64 << 10} {
+		c.SetMessage(pattern(size))
+		for i := range 3 {
+			if err := c.Echo(); err != nil {
+				t.Fatalf("%d bytes, round trip %d: %v", size, i, err)
+			}
+		}
+	}
+	// A frame larger than its buffer ends the connection.
+	c.SetMessage(pattern(64<<10 + 64))
+	if err := c.Echo(); err == nil {
+		t.Fatal("a frame larger than the floor's buffer was echoed")
+	}
+}

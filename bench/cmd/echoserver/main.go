@@ -32,7 +32,7 @@ import (
 )
 
 func main() {
-	name := flag.String("lib", "", "the library to serve (iris-contrib, gorilla, gws, gobwas, coder)")
+	name := flag.String("lib", "", "the library to serve (iris-contrib, gorilla, gws, gobwas, coder), or floor: no library (lib.Floor)")
 	addr := flag.String("addr", "127.0.0.1:0", "the loopback address to listen on")
 	lifetime := flag.Duration("lifetime", 30*time.Minute, "exit after this long")
 	flag.Parse()

@@ -129,7 +129,9 @@ func runEcho(cfg config, rep *report, servers []*server) map[echoKey]echoResult 
 	rep.printf("\n## Echo over 127.0.0.1\n\n")
 	rep.printf("Each library's echo server runs in a process of its own; one client, written on raw frames, is the same for all. " +
 		"Each connection keeps one binary message in flight. msg/s: round trips per second over all connections; " +
-		"p50/p99: round-trip latency; server CPU/msg: the server process's user+system CPU time (getrusage) per message echoed.\n\n")
+		"p50/p99: round-trip latency; server CPU/msg: the server process's user+system CPU time (getrusage) per message echoed. " +
+		"floor: no library, a server that does the least the client needs (it reads whole frames into one 64 KiB buffer, unmasks and writes them back, " +
+		"with no checks, control frames or fragments): the system calls and scheduling no library can take away.\n\n")
 	results := map[echoKey]echoResult{}
 	for _, size := range echoSizes {
 		msg := make([]byte, size)

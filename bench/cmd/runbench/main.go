@@ -71,6 +71,8 @@ const (
 	gorillaRow = "gorilla"
 	controlRow = "gorilla (again)"
 	ourRow     = "iris-contrib"
+	// floorRow is the echo server of no library (lib.Floor).
+	floorRow = "floor"
 )
 
 // rows returns the libraries in report order, the control row last.
@@ -168,7 +170,11 @@ func run(cfg config, want map[string]bool, rep *report) error {
 		res.write = runWrite(cfg, rep)
 	}
 	if want["echo"] || want["deflate"] {
-		servers, err := startServers(bin, rows())
+		rs := rows()
+		if want["echo"] {
+			rs = append(rs, row{name: floorRow, lib: lib.Floor})
+		}
+		servers, err := startServers(bin, rs)
 		if err != nil {
 			return err
 		}
