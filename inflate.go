@@ -57,6 +57,9 @@ func (s *compressedSource) fill() error {
 			return err
 		}
 		s.rawDone = true
+		if n > 0 {
+			return nil // the tail follows these bytes, at the next fill
+		}
 	}
 	if s.tailSent {
 		return io.EOF

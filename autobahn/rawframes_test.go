@@ -84,9 +84,8 @@ func xorMask(p []byte, key [4]byte, pos int) int {
 	return pos
 }
 
-// textFrame, binaryFrame and pingFrame encode an unfragmented frame.
+// textFrame, pingFrame, pongFrame and closeFrame encode an unfragmented frame.
 func textFrame(s string) []byte       { return frame(true, 0, opText, []byte(s)) }
-func binaryFrame(p []byte) []byte     { return frame(true, 0, opBinary, p) }
 func pingFrame(payload string) []byte { return frame(true, 0, opPing, []byte(payload)) }
 func pongFrame(payload string) []byte { return frame(true, 0, opPong, []byte(payload)) }
 func closeFrame(code int, reason string) []byte {
