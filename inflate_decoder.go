@@ -433,8 +433,9 @@ func (inf *inflater) huffmanData() error {
 			err = errInvalidDeflate
 			break
 		}
-		n = uint(lengthExtraBits[code])
-		length := int(lengthBases[code]) + minMatchLength + int(bits&(1<<n-1))
+		info := lengthInfo[code]
+		n = info.extraBits()
+		length := info.base() + int(bits&(1<<n-1))
 		bits >>= n
 		nbits -= n
 
@@ -454,8 +455,9 @@ func (inf *inflater) huffmanData() error {
 			err = errInvalidDeflate
 			break
 		}
-		n = uint(distExtraBits[code])
-		distance := int(distBases[code]) + 1 + int(bits&(1<<n-1))
+		info = distInfo[code]
+		n = info.extraBits()
+		distance := info.base() + int(bits&(1<<n-1))
 		bits >>= n
 		nbits -= n
 		if distance > w-inf.historyStart {
@@ -468,6 +470,27 @@ func (inf *inflater) huffmanData() error {
 	inf.in.bits, inf.in.nbits, inf.w = bits, nbits, w
 	return err
 }
+
+// codeInfo packs what decoding a length or a distance code needs: the
+// value of its first length or distance, and above infoExtraShift its extra
+// bits, one load where the tables would be two.
+type codeInfo uint32
+
+const infoExtraShift = 16
+
+func (i codeInfo) extraBits() uint { return uint(i >> infoExtraShift) }
+func (i codeInfo) base() int       { return int(i & (1<<infoExtraShift - 1)) }
+
+// lengthInfo and distInfo are the codeInfo of each length and distance code.
+var lengthInfo, distInfo = func() (lengths [len(lengthBases)]codeInfo, dists [numDistSymbols]codeInfo) {
+	for code, base := range lengthBases {
+		lengths[code] = codeInfo(lengthExtraBits[code])<<infoExtraShift | codeInfo(base+minMatchLength)
+	}
+	for code, base := range distBases {
+		dists[code] = codeInfo(distExtraBits[code])<<infoExtraShift | codeInfo(base+1)
+	}
+	return lengths, dists
+}()
 
 // maxTokenBits is the most bits a literal or a match takes: a code and
 // extra bits for the length, a code and extra bits for the distance.
@@ -516,21 +539,23 @@ func (inf *inflater) token() (ended bool, err error) {
 	if code >= len(lengthBases) {
 		return false, errInvalidDeflate
 	}
-	extra, err := inf.readBits(uint(lengthExtraBits[code]))
+	info := lengthInfo[code]
+	extra, err := inf.readBits(info.extraBits())
 	if err != nil {
 		return false, err
 	}
-	length := int(lengthBases[code]) + minMatchLength + extra
+	length := info.base() + extra
 	if code, err = inf.symbol(inf.dist); err != nil {
 		return false, err
 	}
 	if code >= numDistSymbols {
 		return false, errInvalidDeflate
 	}
-	if extra, err = inf.readBits(uint(distExtraBits[code])); err != nil {
+	info = distInfo[code]
+	if extra, err = inf.readBits(info.extraBits()); err != nil {
 		return false, err
 	}
-	distance := int(distBases[code]) + 1 + extra
+	distance := info.base() + extra
 	if distance > inf.w-inf.historyStart {
 		return false, errInvalidDeflate
 	}
