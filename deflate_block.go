@@ -56,24 +56,27 @@ var (
 	// lengths of the code length code (RFC 1951 section 3.2.7).
 	codeLengthOrder = [numCodeLengthCodes]uint8{16, 17, 18, 0, 8, 7, 9, 6, 10, 5, 11, 4, 12, 3, 13, 2, 14, 1, 15}
 
-	// lengthCodes maps a length minus 3 to its code minus 257.
-	lengthCodes [256]uint8
-	// distCodes maps a distance minus 1 below 256 to its code, and from 256
-	// on, where every code covers a multiple of 128, entry 256 + (d-1)>>7.
-	distCodes [512]uint8
+	// lengthTokenBits maps a length minus 3 to the bits of its match
+	// token: the code minus 257 and the extra bits.
+	lengthTokenBits [256]uint32
+	// distTokenBits maps a distance minus 1 (at distCodeIndex) to the bits
+	// of its match token less the distance minus 1, which is added to them:
+	// the code, minus the code's first distance minus 1, which the addition
+	// turns into the extra bits.
+	distTokenBits [512]uint32
 
 	fixedLitLenCode, fixedDistCode = fixedCodes()
 )
 
 func init() {
 	for code, base := range lengthBases {
-		for l := int(base); l < int(base)+1<<lengthExtraBits[code] && l < len(lengthCodes); l++ {
-			lengthCodes[l] = uint8(code)
+		for l := int(base); l < int(base)+1<<lengthExtraBits[code] && l < len(lengthTokenBits); l++ {
+			lengthTokenBits[l] = uint32(code)<<lengthCodeShift | uint32(l-int(base))<<lengthExtraShift
 		}
 	}
 	for code, base := range distBases {
 		for d := int(base); d < int(base)+1<<distExtraBits[code]; d++ {
-			distCodes[distCodeIndex(d)] = uint8(code)
+			distTokenBits[distCodeIndex(d)] = uint32(code)<<distCodeShift - uint32(base)
 		}
 	}
 }
@@ -108,7 +111,7 @@ func fixedCodes() (litLen, dist huffmanCode) {
 	return litLen, dist
 }
 
-// distCodeIndex is the entry of distCodes for a distance minus 1.
+// distCodeIndex is the entry of distTokenBits for a distance minus 1.
 func distCodeIndex(d int) int {
 	if d < 256 {
 		return d
@@ -150,12 +153,11 @@ func (b *blockWriter) literals(p []byte) {
 
 // match adds a copy of length bytes from distance bytes back.
 func (b *blockWriter) match(length, distance int) {
-	l, d := length-minMatchLength, distance-1
-	lc, dc := lengthCodes[l], distCodes[distCodeIndex(d)]
-	b.tokens = append(b.tokens, matchToken|uint32(lc)<<lengthCodeShift|uint32(l-int(lengthBases[lc]))<<lengthExtraShift|
-		uint32(dc)<<distCodeShift|uint32(d-int(distBases[dc])))
-	b.litFreq[endOfBlock+1+int(lc)]++
-	b.distFreq[dc]++
+	d := distance - 1
+	t := matchToken | lengthTokenBits[length-minMatchLength] | (distTokenBits[distCodeIndex(d)] + uint32(d))
+	b.tokens = append(b.tokens, t)
+	b.litFreq[endOfBlock+1+t>>lengthCodeShift&tokenFieldMask]++
+	b.distFreq[t>>distCodeShift&tokenFieldMask]++
 }
 
 // writeBlock writes the tokens, which cover input, as the shortest of the
