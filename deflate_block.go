@@ -122,10 +122,13 @@ func distCodeIndex(d int) int {
 // blockWriter turns tokens into blocks. It is only needed while a message is
 // being compressed, so connections share a pool of them.
 type blockWriter struct {
-	bits     bitWriter
-	tokens   []uint32
-	litFreq  [numLitLenSymbols]uint32
-	distFreq [numDistSymbols]uint32
+	bits bitWriter
+	// tokens[:numTokens] are the tokens of the block being written; a
+	// token covers at least one byte of input, so a block's fit.
+	tokens    [maxBlockInput]uint32
+	numTokens int
+	litFreq   [numLitLenSymbols]uint32
+	distFreq  [numDistSymbols]uint32
 
 	litLen, dist, codeLength huffmanCode
 	builder                  huffmanBuilder
@@ -137,16 +140,14 @@ type blockWriter struct {
 }
 
 var blockWriterPool = sync.Pool{New: func() any {
-	return &blockWriter{
-		tokens:       make([]uint32, 0, maxBlockInput),
-		lengthTokens: make([]uint16, 0, numLitLenSymbols+numDistSymbols),
-	}
+	return &blockWriter{lengthTokens: make([]uint16, 0, numLitLenSymbols+numDistSymbols)}
 }}
 
 // literals adds each byte of p as a literal.
 func (b *blockWriter) literals(p []byte) {
 	for _, c := range p {
-		b.tokens = append(b.tokens, uint32(c))
+		b.tokens[b.numTokens] = uint32(c)
+		b.numTokens++
 		b.litFreq[c]++
 	}
 }
@@ -155,7 +156,8 @@ func (b *blockWriter) literals(p []byte) {
 func (b *blockWriter) match(length, distance int) {
 	d := distance - 1
 	t := matchToken | lengthTokenBits[length-minMatchLength] | (distTokenBits[distCodeIndex(d)] + uint32(d))
-	b.tokens = append(b.tokens, t)
+	b.tokens[b.numTokens] = t
+	b.numTokens++
 	b.litFreq[endOfBlock+1+t>>lengthCodeShift&tokenFieldMask]++
 	b.distFreq[t>>distCodeShift&tokenFieldMask]++
 }
@@ -202,7 +204,7 @@ func (b *blockWriter) writeBlock(input []byte) {
 }
 
 func (b *blockWriter) resetTokens() {
-	b.tokens = b.tokens[:0]
+	b.numTokens = 0
 	clear(b.litFreq[:])
 	clear(b.distFreq[:])
 }
@@ -308,8 +310,9 @@ func (b *blockWriter) writeTokens(litLen, dist *huffmanCode) {
 	w.moveWholeBytes()
 	bits, nbits := w.bits, w.nbits
 	n := len(w.out)
-	out := slices.Grow(w.out, len(b.tokens)*maxTokenBits/8+8)[:n+len(b.tokens)*maxTokenBits/8+8]
-	for _, t := range b.tokens {
+	tokens := b.tokens[:b.numTokens]
+	out := slices.Grow(w.out, len(tokens)*maxTokenBits/8+8)[:n+len(tokens)*maxTokenBits/8+8]
+	for _, t := range tokens {
 		if t < matchToken {
 			bits |= uint64(litLen.codes[t]) << nbits
 			nbits += uint(litLen.lengths[t])
