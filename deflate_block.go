@@ -122,13 +122,10 @@ func distCodeIndex(d int) int {
 // blockWriter turns tokens into blocks. It is only needed while a message is
 // being compressed, so connections share a pool of them.
 type blockWriter struct {
-	bits bitWriter
-	// tokens[:numTokens] are the tokens of the block being written; a
-	// token covers at least one byte of input, so a block's fit.
-	tokens    [maxBlockInput]uint32
-	numTokens int
-	litFreq   [numLitLenSymbols]uint32
-	distFreq  [numDistSymbols]uint32
+	bits     bitWriter
+	tokens   []uint32
+	litFreq  [numLitLenSymbols]uint32
+	distFreq [numDistSymbols]uint32
 
 	litLen, dist, codeLength huffmanCode
 	builder                  huffmanBuilder
@@ -140,14 +137,16 @@ type blockWriter struct {
 }
 
 var blockWriterPool = sync.Pool{New: func() any {
-	return &blockWriter{lengthTokens: make([]uint16, 0, numLitLenSymbols+numDistSymbols)}
+	return &blockWriter{
+		tokens:       make([]uint32, 0, maxBlockInput),
+		lengthTokens: make([]uint16, 0, numLitLenSymbols+numDistSymbols),
+	}
 }}
 
 // literals adds each byte of p as a literal.
 func (b *blockWriter) literals(p []byte) {
 	for _, c := range p {
-		b.tokens[b.numTokens] = uint32(c)
-		b.numTokens++
+		b.tokens = append(b.tokens, uint32(c))
 		b.litFreq[c]++
 	}
 }
@@ -156,8 +155,7 @@ func (b *blockWriter) literals(p []byte) {
 func (b *blockWriter) match(length, distance int) {
 	d := distance - 1
 	t := matchToken | lengthTokenBits[length-minMatchLength] | (distTokenBits[distCodeIndex(d)] + uint32(d))
-	b.tokens[b.numTokens] = t
-	b.numTokens++
+	b.tokens = append(b.tokens, t)
 	b.litFreq[endOfBlock+1+t>>lengthCodeShift&tokenFieldMask]++
 	b.distFreq[t>>distCodeShift&tokenFieldMask]++
 }
@@ -204,7 +202,7 @@ func (b *blockWriter) writeBlock(input []byte) {
 }
 
 func (b *blockWriter) resetTokens() {
-	b.numTokens = 0
+	b.tokens = b.tokens[:0]
 	clear(b.litFreq[:])
 	clear(b.distFreq[:])
 }
@@ -301,18 +299,15 @@ func (b *blockWriter) writeDynamicHeader(numLitLen, numDist, numLengthCodes int)
 }
 
 // writeTokens writes the tokens and the end of block with the given codes.
-// The bit buffer is kept in locals: after each token, fewer than 8 bits
-// remain, so a token (at most maxTokenBits) always fits, and the buffer is
-// stored 8 bytes at a time, without a branch, into room made for the longest
-// tokens up front. This loop is half of the time spent writing a block.
+// The bit buffer is kept in locals and stored 4 bytes at a time into room
+// made for the longest tokens up front: this loop is half of the time spent
+// writing a block.
 func (b *blockWriter) writeTokens(litLen, dist *huffmanCode) {
 	w := &b.bits
-	w.moveWholeBytes()
 	bits, nbits := w.bits, w.nbits
 	n := len(w.out)
-	tokens := b.tokens[:b.numTokens]
-	out := slices.Grow(w.out, len(tokens)*maxTokenBits/8+8)[:n+len(tokens)*maxTokenBits/8+8]
-	for _, t := range tokens {
+	out := slices.Grow(w.out, len(b.tokens)*maxTokenBits/8+8)[:n+len(b.tokens)*maxTokenBits/8+8]
+	for _, t := range b.tokens {
 		if t < matchToken {
 			bits |= uint64(litLen.codes[t]) << nbits
 			nbits += uint(litLen.lengths[t])
@@ -321,16 +316,23 @@ func (b *blockWriter) writeTokens(litLen, dist *huffmanCode) {
 			symbol := endOfBlock + 1 + code
 			bits |= (uint64(litLen.codes[symbol]) | uint64(t>>lengthExtraShift&tokenFieldMask)<<litLen.lengths[symbol]) << nbits
 			nbits += uint(litLen.lengths[symbol]) + uint(lengthExtraBits[code])
+			n, bits, nbits = putFullWord(out, n, bits, nbits)
 			code = t >> distCodeShift & tokenFieldMask
 			bits |= (uint64(dist.codes[code]) | uint64(t&distExtraMask)<<dist.lengths[code]) << nbits
 			nbits += uint(dist.lengths[code]) + uint(distExtraBits[code])
 		}
-		binary.LittleEndian.PutUint64(out[n:], bits)
-		whole := nbits &^ 7
-		n += int(whole >> 3)
-		bits >>= whole
-		nbits -= whole
+		n, bits, nbits = putFullWord(out, n, bits, nbits)
 	}
 	w.bits, w.nbits, w.out = bits, nbits, out[:n]
 	w.writeCode(litLen, endOfBlock)
+}
+
+// putFullWord stores the low 32 bits of the bit buffer at out[n:] once it
+// holds that many, and returns the buffer's new state.
+func putFullWord(out []byte, n int, bits uint64, nbits uint) (int, uint64, uint) {
+	if nbits < 32 {
+		return n, bits, nbits
+	}
+	binary.LittleEndian.PutUint32(out[n:], uint32(bits))
+	return n + 4, bits >> 32, nbits - 32
 }

@@ -138,7 +138,7 @@ func TestMatchersHonourWindow(t *testing.T) {
 				} else {
 					d.matchChained(b, d.pending, len(d.buf), efforts[level])
 				}
-				out, longest := replayTokens(t, b.tokens[:b.numTokens], history, d.window)
+				out, longest := replayTokens(t, b.tokens, history, d.window)
 				if !bytes.Equal(out[len(history):], d.buf[d.pending:]) {
 					t.Errorf("%s, level %d, window %d: the tokens do not rebuild the input", in.name, level, windowBits)
 				}
