@@ -59,10 +59,9 @@ var (
 	// lengthTokenBits maps a length minus 3 to the bits of its match
 	// token: the code minus 257 and the extra bits.
 	lengthTokenBits [256]uint32
-	// distTokenBits maps a distance minus 1 (at distCodeIndex) to the bits
-	// of its match token less the distance minus 1, which is added to them:
-	// the code, minus the code's first distance minus 1, which the addition
-	// turns into the extra bits.
+	// distTokenBits holds at distCodeIndex(d), for a distance minus 1 d,
+	// the token bits of d's code minus the first d of that code: adding d
+	// gives the code and d's extra bits.
 	distTokenBits [512]uint32
 
 	fixedLitLenCode, fixedDistCode = fixedCodes()

@@ -478,8 +478,11 @@ type codeInfo uint32
 
 const infoExtraShift = 16
 
+// extraBits is how many extra bits follow the code.
 func (i codeInfo) extraBits() uint { return uint(i >> infoExtraShift) }
-func (i codeInfo) base() int       { return int(i & (1<<infoExtraShift - 1)) }
+
+// base is the length or distance the code stands for with extra bits 0.
+func (i codeInfo) base() int { return int(i & (1<<infoExtraShift - 1)) }
 
 // lengthInfo and distInfo are the codeInfo of each length and distance code.
 var lengthInfo, distInfo = func() (lengths [len(lengthBases)]codeInfo, dists [numDistSymbols]codeInfo) {
