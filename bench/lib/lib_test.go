@@ -127,25 +127,32 @@ func TestEchoHandlerEchoesTheRawClient(t *testing.T) {
 		}
 	}
 	for _, h := range handlers {
-		t.Run(h.name, func(t *testing.T) {
-			srv := httptest.NewServer(h.h)
-			defer srv.Close()
-			c, err := wsraw.Dial(srv.Listener.Addr().String(), "/", testTimeout)
-			if err != nil {
-				t.Fatalf("dial: %v", err)
-			}
-			defer c.Close()
-			c.SetDeadline(time.Now().Add(testTimeout))
-			for _, size := range sizes {
-				c.SetMessage(pattern(size))
-				for i := range 3 {
-					if err := c.Echo(); err != nil {
-						t.Fatalf("%d bytes, round trip %d: %v", size, i, err)
-					}
-				}
-			}
-		})
+		t.Run(h.name, func(t *testing.T) { echoEachSize(t, h.h, sizes) })
 	}
+}
+
+// echoEachSize serves h, connects the raw client to it and echoes a message
+// of each size three times. It returns the connection, which is closed with
+// the server when the test ends.
+func echoEachSize(t *testing.T, h http.Handler, sizes []int) *wsraw.Conn {
+	t.Helper()
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	c, err := wsraw.Dial(srv.Listener.Addr().String(), "/", testTimeout)
+	if err != nil {
+		t.Fatalf("dial: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	c.SetDeadline(time.Now().Add(testTimeout))
+	for _, size := range sizes {
+		c.SetMessage(pattern(size))
+		for i := range 3 {
+			if err := c.Echo(); err != nil {
+				t.Fatalf("%d bytes, round trip %d: %v", size, i, err)
+			}
+		}
+	}
+	return c
 }
 
 // countingDial dials and keeps the connection to count its bytes.
@@ -245,24 +252,9 @@ func TestDeflateModeString(t *testing.T) {
 }
 
 func TestFloorEchoesTheRawClient(t *testing.T) {
-	srv := httptest.NewServer(Floor.EchoHandler(nil))
-	defer srv.Close()
-	c, err := wsraw.Dial(srv.Listener.Addr().String(), "/", testTimeout)
-	if err != nil {
-		t.Fatalf("dial: %v", err)
-	}
-	defer c.Close()
-	c.SetDeadline(time.Now().Add(testTimeout))
 	// Lengths around each header size and around the key block, and the
 	// largest frame the floor's buffer holds.
-	for _, size := range []int{0, 1, 5, 125, 126, 4095, 4097, 65535, 64 << 10} {
-		c.SetMessage(pattern(size))
-		for i := range 3 {
-			if err := c.Echo(); err != nil {
-				t.Fatalf("%d bytes, round trip %d: %v", size, i, err)
-			}
-		}
-	}
+	c := echoEachSize(t, Floor.EchoHandler(nil), []int{0, 1, 5, 125, 126, 4095, 4097, 65535, 64 << 10})
 	// A frame larger than its buffer ends the connection.
 	c.SetMessage(pattern(64<<10 + 64))
 	if err := c.Echo(); err == nil {
