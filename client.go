@@ -334,6 +334,7 @@ func (d *Dialer) handshake(ctx context.Context, netConn net.Conn, req *http.Requ
 	}
 	subprotocol := resp.Header.Get("Sec-Websocket-Protocol")
 	// The header is under its RFC spelling, which Values would not find.
+	//lint:ignore SA1008 the request sets it under that spelling, as gorilla/websocket does
 	offered := splitTokens(req.Header["Sec-WebSocket-Protocol"])
 	if subprotocol != "" && !slices.Contains(offered, subprotocol) {
 		// RFC 6455 section 4.1: the server may only choose what was offered.
