@@ -51,10 +51,7 @@ func newDeflater(level, windowBits int) *deflater {
 
 // release returns d to its pool; d must not be used after.
 func (d *deflater) release() {
-	if d.block != nil {
-		blockWriterPool.Put(d.block)
-		d.block = nil
-	}
+	d.putBlockWriter()
 	d.dst = nil
 	deflaterPool.Put(d)
 }
@@ -103,8 +100,7 @@ func (d *deflater) endMessage() error {
 	b.bits.writeBits(storedBlockHeader, blockHeaderBits)
 	b.bits.alignToByte()
 	err := d.writeOutput()
-	blockWriterPool.Put(b)
-	d.block = nil
+	d.putBlockWriter()
 	return err
 }
 
@@ -118,6 +114,14 @@ func (d *deflater) blockWriter() *blockWriter {
 		d.block.bits = bitWriter{out: d.block.bits.out[:0]}
 	}
 	return d.block
+}
+
+// putBlockWriter gives the block writer of the message back to the pool.
+func (d *deflater) putBlockWriter() {
+	if d.block != nil {
+		blockWriterPool.Put(d.block)
+		d.block = nil
+	}
 }
 
 // compressPending compresses buf[pending:] as one block.

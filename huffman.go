@@ -7,7 +7,8 @@ import (
 )
 
 // Huffman codes and the bit stream of deflate blocks (RFC 1951 sections 3.1.1
-// and 3.2.2), for the encoder in deflate_encoder.go.
+// and 3.2.2), for the encoder in deflate_block.go; the decoder in
+// inflate_decoder.go shares firstCodes and reversedCode.
 
 const (
 	maxCodeBits        = 15  // longest literal/length or distance code

@@ -151,7 +151,7 @@ func (c *Conn) readInflated(p []byte) (int, error) {
 	case err == nil:
 		return n, nil
 	case err == io.EOF || (err == io.ErrUnexpectedEOF && inf.src.exhausted()):
-		// The flate reader ran out of input at the tail: the message is whole.
+		// The decoder ran out of input at the tail: the message is whole.
 		if err := c.endInflatedMessage(); err != nil {
 			return 0, err
 		}
