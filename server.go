@@ -87,8 +87,11 @@ const webSocketVersion = "13"
 // returns the WebSocket connection that takes over the HTTP one.
 //
 // Upgrade adds responseHeader, which may be nil, to the 101 response: a
-// Set-Cookie header, for example. Subprotocols are chosen through
-// Upgrader.Subprotocols, and extensions by Upgrade alone.
+// Set-Cookie header, for example. Headers that describe a response body
+// (Content-Type, Content-Encoding, Content-Length, Vary, ...) or that the
+// handshake sets itself (Upgrade, Connection, Sec-WebSocket-Accept) are left
+// out. Subprotocols are chosen through Upgrader.Subprotocols, and
+// extensions by Upgrade alone.
 //
 // When the handshake fails, Upgrade returns a HandshakeError and replies
 // through Error with an HTTP status: 405 for a method other than GET, 400
@@ -177,8 +180,7 @@ func (u *Upgrader) writeHandshakeResponse(netConn net.Conn, bw *bufio.Writer, ch
 		bw.WriteString(extensions)
 		bw.WriteString("\r\n")
 	}
-	// The subprotocol line above replaces any the application set.
-	if err := responseHeader.WriteSubset(bw, map[string]bool{"Sec-Websocket-Protocol": true}); err != nil {
+	if err := responseHeader.WriteSubset(bw, headersNotOn101); err != nil {
 		return err
 	}
 	bw.WriteString("\r\n")
@@ -186,6 +188,31 @@ func (u *Upgrader) writeHandshakeResponse(netConn net.Conn, bw *bufio.Writer, ch
 		return err
 	}
 	return netConn.SetDeadline(time.Time{})
+}
+
+// headersNotOn101 are the headers of an application's responseHeader that
+// the 101 response leaves out: those the handshake writes itself (its
+// lines replace any the application set), the hop-by-hop ones of a
+// connection that stops being HTTP, and those that describe a response
+// body, which a 101 has none of (RFC 9110 section 15.2; a Content-Length
+// or Transfer-Encoding there is an error, RFC 9112 section 6). An iris
+// Server passes the headers middleware set on the iris response, and
+// iris.Compression sets Content-Encoding and Vary there.
+var headersNotOn101 = map[string]bool{
+	"Upgrade":                true,
+	"Connection":             true,
+	"Keep-Alive":             true,
+	"Sec-Websocket-Accept":   true,
+	"Sec-Websocket-Protocol": true,
+	"Content-Encoding":       true,
+	"Content-Language":       true,
+	"Content-Length":         true,
+	"Content-Location":       true,
+	"Content-Range":          true,
+	"Content-Type":           true,
+	"Transfer-Encoding":      true,
+	"Trailer":                true,
+	"Vary":                   true,
 }
 
 // selectSubprotocol picks the first of the server's protocols the client

@@ -356,6 +356,15 @@ func TestUpgradeResponseHeader(t *testing.T) {
 	responseHeader := http.Header{
 		"Set-Cookie": {"session=abc; Path=/", "theme=dark"},
 		"X-Test":     {"yes"},
+		// Left out: they describe a body, or the handshake writes them.
+		"Content-Type":         {"text/plain"},
+		"Content-Encoding":     {"gzip"},
+		"Content-Length":       {"5"},
+		"Transfer-Encoding":    {"chunked"},
+		"Vary":                 {"Accept-Encoding"},
+		"Connection":           {"close"},
+		"Upgrade":              {"h2c"},
+		"Sec-Websocket-Accept": {"bogus"},
 	}
 	addr, results := startUpgradeServer(t, &Upgrader{}, responseHeader, nil)
 	c, resp, err := (&Dialer{}).Dial("ws://"+addr+"/", nil)
@@ -374,6 +383,16 @@ func TestUpgradeResponseHeader(t *testing.T) {
 	}
 	if got := resp.Header.Get("X-Test"); got != "yes" {
 		t.Errorf("X-Test = %q, want yes", got)
+	}
+	for _, name := range []string{"Content-Type", "Content-Encoding", "Content-Length", "Transfer-Encoding", "Vary"} {
+		if got := resp.Header.Values(name); len(got) > 0 {
+			t.Errorf("the 101 has %s %q", name, got)
+		}
+	}
+	for name, want := range map[string]string{"Connection": "Upgrade", "Upgrade": "websocket"} {
+		if got := resp.Header.Values(name); len(got) != 1 || got[0] != want {
+			t.Errorf("the 101 has %s %q, want only the handshake's %q", name, got, want)
+		}
 	}
 }
 
