@@ -107,7 +107,7 @@ type Conn struct {
 	deflater    *deflater // guarded by messageMu; the compressor kept under context takeover
 	inflater    *inflater // the decompressor of the message being read, or kept under context takeover
 
-	// irisContext is the request's context when Server.Upgrade made the conn.
+	// irisContext is the copy of the request's context that a Server gave the conn.
 	irisContext *iriscontext.Context
 
 	pingHandler  func(appData string) error

@@ -55,22 +55,37 @@
 // EnableCompression, HandshakeTimeout, WriteBufferPool) is a field of the
 // Server. DontCheckOrigin accepts cross-origin requests.
 //
-// Server.Serve is an iris.Handler (app.Get("/ws", srv.Serve)); Server.Upgrade
-// does the same work and returns the handshake error, for handlers that do more
-// around it. Both run the Handler on the goroutine that serves the request and
-// close the connection when it returns, so the iris.Context, which iris
-// recycles after the request, is valid for the whole life of the Handler.
-// Conn.IrisContext returns it, for route parameters, the URL query, the
-// session or values set by middleware:
+// Build one Server per endpoint, at start-up, and route it with its Serve
+// method, an iris.Handler: app.Get("/ws", srv.Serve). Serve answers the
+// handshake, starts the Handler on a goroutine of its own and returns, so
+// that iris and net/http free what they hold for the request (an idle
+// connection costs about 6 KB instead of 17 KB). The Handler reads the
+// request through Conn.IrisContext, a copy of the iris.Context that iris
+// never recycles: route parameters, the URL query, the session and values
+// set by middleware, and the request, whose context lasts until the Handler
+// returns:
 //
 //	app.Get("/rooms/{room}", websocket.New(func(c *websocket.Conn) {
 //		room := c.IrisContext().Params().Get("room")
 //		// ...
 //	}).Serve)
 //
-// The handshake takes the connection from iris's own response writer, so
-// iris's compression middleware and response recorder stay out of the way of
-// the 101 response.
+// Server.Upgrade(ctx) does the handshake too, but runs the Handler before
+// it returns, and returns the handshake error: for a route that does more
+// around the connection, or a Handler built inside the route that uses the
+// route's ctx.
+//
+// A Server is an iris citizen. The 101 response carries the headers
+// middleware set on the iris response (cookies of a new session, CORS, a
+// request id), without those that describe a body, so iris's compression
+// middleware and response recorder stay out of its way. Serve hands the
+// chain on to the done handlers, and the access log records status 101. A
+// panic in a Handler closes its connection with 1011 (internal error) and
+// is logged by the app's logger with its stack; iris's recover middleware,
+// which would answer 500 on a connection that is no longer HTTP, never sees
+// it. The app's Shutdown, and iris's interrupt handling (Ctrl-C), close
+// every connection with 1001 (going away) and wait for the Handlers; a
+// Server's own Shutdown does it for one Server, with a context of yours.
 //
 // # Concurrency
 //

@@ -4,9 +4,12 @@ package websocket
 
 import (
 	"fmt"
+	"net/http/httptest"
 	"runtime"
 	"testing"
 	"time"
+
+	"github.com/kataras/iris/v12"
 )
 
 // The memory an idle connection costs a server: heap and goroutine stacks,
@@ -41,6 +44,7 @@ func TestMemoryPerIdleConn(t *testing.T) {
 	cases := []struct {
 		name     string
 		detach   bool // the handler reads on its own goroutine, the HTTP handler returns
+		iris     bool // served by an iris app through Server.Serve
 		upgrader Upgrader
 		// conns is 2000, except under context takeover: each connection
 		// then keeps over a MiB, and 200 give the same figure to a few bytes
@@ -50,20 +54,25 @@ func TestMemoryPerIdleConn(t *testing.T) {
 		// after one message each way, far above what is measured.
 		maxPerConn int64
 	}{
-		{"default options", false, Upgrader{}, 2000, 64 << 10},
-		{"default options, own goroutine", true, Upgrader{}, 2000, 64 << 10},
-		{"compression, no context takeover", false, Upgrader{EnableCompression: true}, 2000, 64 << 10},
-		{"compression, context takeover", false, Upgrader{EnableCompression: true, Compression: &CompressionOptions{
+		{"default options", false, false, Upgrader{}, 2000, 64 << 10},
+		{"default options, own goroutine", true, false, Upgrader{}, 2000, 64 << 10},
+		{"iris Server.Serve", false, true, Upgrader{}, 2000, 64 << 10},
+		{"compression, no context takeover", false, false, Upgrader{EnableCompression: true}, 2000, 64 << 10},
+		{"compression, context takeover", false, false, Upgrader{EnableCompression: true, Compression: &CompressionOptions{
 			ServerContextTakeover: true, ClientContextTakeover: true,
 		}}, 200, 4 << 20},
 	}
-	compression := []string{"none", "none", "no-context-takeover", "context-takeover"}
+	compression := []string{"none", "none", "none", "no-context-takeover", "context-takeover"}
 	var lines []string
 	for i, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			conns := tc.conns
 			s := loadServer{detach: tc.detach}
-			srv, wsURL := serveLoad(&s, &tc.upgrader)
+			serve := serveLoad
+			if tc.iris {
+				serve = serveLoadIris
+			}
+			srv, wsURL := serve(&s, &tc.upgrader)
 			defer srv.Close()
 			base := takeMemorySnapshot()
 			f, dialed := startFleet(t, fleetConfig{
@@ -108,4 +117,17 @@ func TestMemoryPerIdleConn(t *testing.T) {
 	for _, l := range lines {
 		t.Log(l)
 	}
+}
+
+// serveLoadIris serves s through an iris app, with Server.Serve and the
+// options of u, on 127.0.0.1.
+func serveLoadIris(s *loadServer, u *Upgrader) (*httptest.Server, string) {
+	app := iris.New()
+	app.Logger().SetLevel("disable")
+	app.Get("/", (&Server{Upgrader: *u, Handler: s.handler}).Serve)
+	if err := app.Build(); err != nil {
+		panic(err)
+	}
+	srv := httptest.NewServer(app)
+	return srv, httpToWS(srv.URL)
 }

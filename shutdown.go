@@ -9,21 +9,11 @@ import (
 // ConnSet tracks the open connections of a server so that they can all be
 // closed, with close code 1001 (going away), when the server shuts down.
 //
-// A WebSocket connection is a hijacked HTTP connection: http.Server.Shutdown,
-// and iris's Application.Shutdown which calls it, stop accepting requests and
-// wait for the HTTP requests in progress, but they neither see nor close
-// hijacked connections. Stop the HTTP server first, then the set:
-//
-//	srv.Shutdown(ctx)   // or app.Shutdown(ctx) with iris: no new connections
-//	conns.Shutdown(ctx) // close the WebSocket connections
-//
-// With iris, wrap the Handler, so that each connection is in the set while
-// the handler runs:
-//
-//	var conns websocket.ConnSet
-//	app.Get("/ws", websocket.New(conns.Handler(handler)).Serve)
-//
-// With net/http, add each connection after the upgrade:
+// A WebSocket connection is a hijacked HTTP connection: http.Server.Shutdown
+// stops accepting requests and waits for the HTTP requests in progress, but
+// it neither sees nor closes hijacked connections. With net/http, add each
+// connection after the upgrade, then stop the HTTP server first, then the
+// set:
 //
 //	c, err := upgrader.Upgrade(w, r, nil)
 //	if err != nil {
@@ -31,6 +21,12 @@ import (
 //	}
 //	defer c.Close()
 //	defer conns.Add(c)()
+//	...
+//	srv.Shutdown(ctx)   // no new connections
+//	conns.Shutdown(ctx) // close the WebSocket connections
+//
+// An iris Server needs none of this: it keeps a set of its own, which the
+// app's Shutdown closes (see Server.Shutdown).
 //
 // The handler must keep reading the connection, as every handler should (see
 // Control messages in the package documentation): the peer's answer to the
@@ -55,6 +51,14 @@ var goingAway = FormatCloseMessage(CloseGoingAway, "server shutting down")
 // once is harmless. If Shutdown was already called, Add sends c the close
 // frame right away, so a connection upgraded during a shutdown is closed too.
 func (s *ConnSet) Add(c *Conn) (remove func()) {
+	s.add(c)
+	var once sync.Once
+	return func() { once.Do(func() { s.remove(c) }) }
+}
+
+// add puts c in the set, and sends it the close frame if Shutdown was
+// called.
+func (s *ConnSet) add(c *Conn) {
 	s.mu.Lock()
 	if s.conns == nil {
 		s.conns = make(map[*Conn]struct{})
@@ -65,8 +69,13 @@ func (s *ConnSet) Add(c *Conn) (remove func()) {
 	if closing {
 		sendGoingAway(c, time.Now().Add(controlWriteWait))
 	}
-	var once sync.Once
-	return func() { once.Do(func() { s.remove(c) }) }
+}
+
+// isClosing reports whether Shutdown was called.
+func (s *ConnSet) isClosing() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.closing
 }
 
 func (s *ConnSet) remove(c *Conn) {
@@ -76,15 +85,6 @@ func (s *ConnSet) remove(c *Conn) {
 	if len(s.conns) == 0 && s.drained != nil {
 		close(s.drained)
 		s.drained = nil
-	}
-}
-
-// Handler returns a Handler that runs h with the connection in the set:
-// websocket.New(conns.Handler(h)).
-func (s *ConnSet) Handler(h Handler) Handler {
-	return func(c *Conn) {
-		defer s.Add(c)()
-		h(c)
 	}
 }
 

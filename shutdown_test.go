@@ -2,15 +2,11 @@ package websocket
 
 import (
 	"context"
-	"errors"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"sync/atomic"
 	"testing"
 	"time"
-
-	"github.com/kataras/iris/v12"
 )
 
 // shutdownServer is an echo server whose connections are in a ConnSet.
@@ -46,48 +42,6 @@ func startNetHTTPShutdownServer(t *testing.T) *shutdownServer {
 	t.Cleanup(srv.Close)
 	s.wsURL = httpToWS(srv.URL) + "/ws"
 	s.stopHTTP = srv.Config.Shutdown
-	return s
-}
-
-// startIrisShutdownServer runs an iris application on its own listener,
-// with the Handler wrapped by the set.
-func startIrisShutdownServer(t *testing.T) *shutdownServer {
-	s := &shutdownServer{set: &ConnSet{}}
-	app := iris.New()
-	previousLevel := app.Logger().Level
-	t.Cleanup(func() { app.Logger().Level = previousLevel })
-	app.Logger().SetLevel("disable")
-	app.Get("/ws", New(s.set.Handler(s.handler)).Serve)
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ran := make(chan error, 1)
-	go func() { ran <- app.Run(iris.Listener(ln), iris.WithoutStartupLog, iris.WithoutInterruptHandler) }()
-	stopped := false
-	s.stopHTTP = func(ctx context.Context) error {
-		stopped = true
-		if err := app.Shutdown(ctx); err != nil {
-			return err
-		}
-		select {
-		case err := <-ran:
-			if !errors.Is(err, http.ErrServerClosed) {
-				return err
-			}
-			return nil
-		case <-ctx.Done():
-			return errors.New("iris Run did not return after Shutdown")
-		}
-	}
-	t.Cleanup(func() {
-		if !stopped {
-			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
-			defer cancel()
-			s.stopHTTP(ctx)
-		}
-	})
-	s.wsURL = "ws://" + ln.Addr().String() + "/ws"
 	return s
 }
 
@@ -190,7 +144,6 @@ func TestConnSetShutdown(t *testing.T) {
 		start func(t *testing.T) *shutdownServer
 	}{
 		{"net/http", startNetHTTPShutdownServer},
-		{"iris", startIrisShutdownServer},
 	}
 	cases := []struct {
 		name string
