@@ -24,6 +24,7 @@ var indexPage []byte
 // Defaults of Options.
 const (
 	DefaultPingInterval = 30 * time.Second
+	DefaultPongWait     = 10 * time.Second
 	DefaultWriteWait    = 10 * time.Second
 	DefaultSendQueue    = 64
 )
@@ -38,11 +39,11 @@ const (
 // Options tune the keepalive and the handling of slow clients. A zero field
 // takes its default.
 type Options struct {
-	// PingInterval is the time between two pings to each client. A client
-	// that answers none of them within PongWait is disconnected.
+	// PingInterval is the time between two pings to each client
+	// (websocket.Conn.KeepAlive).
 	PingInterval time.Duration
-	// PongWait is how long the server waits for any pong before it gives up
-	// on a client; it defaults to twice PingInterval.
+	// PongWait is how long the server waits for the pong of a ping before
+	// it gives up on a client.
 	PongWait time.Duration
 	// WriteWait bounds each write to a client.
 	WriteWait time.Duration
@@ -57,7 +58,7 @@ func (o Options) withDefaults() Options {
 		o.PingInterval = DefaultPingInterval
 	}
 	if o.PongWait <= 0 {
-		o.PongWait = 2 * o.PingInterval
+		o.PongWait = DefaultPongWait
 	}
 	if o.WriteWait <= 0 {
 		o.WriteWait = DefaultWriteWait
@@ -75,28 +76,42 @@ func (o Options) withDefaults() Options {
 func NewApp(opts Options) *iris.Application {
 	opts = opts.withDefaults()
 	h := &hub{rooms: make(map[string]*room)}
-	// The page and the socket share an origin, so the default origin check
-	// stays on: other sites cannot open a chat in their visitors' names.
-	upgrader := websocket.Upgrader{EnableCompression: true}
+	// One Server for the endpoint. The page and the socket share an origin,
+	// so the default origin check stays on: other sites cannot open a chat
+	// in their visitors' names.
+	srv := websocket.New(func(conn *websocket.Conn) {
+		values := conn.IrisContext().Values()
+		serveClient(h, opts, conn, values.GetString(roomKey), values.GetString(nameKey))
+	})
+	srv.EnableCompression = true
 
 	app := iris.New()
 	app.Get("/", func(ctx iris.Context) {
 		ctx.ContentType("text/html; charset=utf-8")
 		ctx.Write(indexPage)
 	})
-	app.Get("/ws", func(ctx iris.Context) {
-		roomName := strings.TrimSpace(ctx.URLParam("room"))
-		name := strings.TrimSpace(ctx.URLParam("name"))
-		if !validName(roomName) || !validName(name) {
-			ctx.StopWithText(http.StatusBadRequest, "room and name must be 1 to 32 printable characters")
-			return
-		}
-		srv := &websocket.Server{Upgrader: upgrader, Handler: func(conn *websocket.Conn) {
-			serveClient(h, opts, conn, roomName, name)
-		}}
-		srv.Serve(ctx)
-	})
+	app.Get("/ws", checkNames, srv.Serve)
 	return app
+}
+
+// Keys of the context values that checkNames sets for the Handler.
+const (
+	roomKey = "chat.room"
+	nameKey = "chat.name"
+)
+
+// checkNames answers 400 to a request without a valid room and user name,
+// and passes them on to the Handler as context values.
+func checkNames(ctx iris.Context) {
+	roomName := strings.TrimSpace(ctx.URLParam("room"))
+	name := strings.TrimSpace(ctx.URLParam("name"))
+	if !validName(roomName) || !validName(name) {
+		ctx.StopWithText(http.StatusBadRequest, "room and name must be 1 to 32 printable characters")
+		return
+	}
+	ctx.Values().Set(roomKey, roomName)
+	ctx.Values().Set(nameKey, name)
+	ctx.Next()
 }
 
 // validName accepts 1 to maxNameLength printable characters.

@@ -23,11 +23,15 @@ type client struct {
 	dropped atomic.Bool
 }
 
-// serveClient runs a client from join to leave on the request's goroutine:
-// it reads what the client says, while a goroutine of its own writes what the
-// room says, so a slow connection never holds the room's lock.
+// serveClient runs a client from join to leave, as the Server's Handler: it
+// reads what the client says, while a goroutine of its own writes what the
+// room says, so a slow connection never holds the room's lock, and
+// KeepAlive pings the client, closing the connection of one that stops
+// answering.
 func serveClient(h *hub, opts Options, conn *websocket.Conn, roomName, name string) {
 	c := &client{conn: conn, name: name, send: make(chan *websocket.PreparedMessage, opts.SendQueue)}
+	stopPings := conn.KeepAlive(opts.PingInterval, opts.PongWait)
+	defer stopPings()
 	stop := make(chan struct{})
 	writerDone := make(chan struct{})
 	go func() {
@@ -46,14 +50,9 @@ func serveClient(h *hub, opts Options, conn *websocket.Conn, roomName, name stri
 }
 
 // readLoop broadcasts each text message of the client to its room until the
-// connection ends. Its read deadline moves forward with every pong: a client
-// that stops answering pings times out.
+// connection ends.
 func (c *client) readLoop(r *room, opts Options) {
 	c.conn.SetReadLimit(MaxMessageSize)
-	c.conn.SetReadDeadline(time.Now().Add(opts.PongWait))
-	c.conn.SetPongHandler(func(string) error {
-		return c.conn.SetReadDeadline(time.Now().Add(opts.PongWait))
-	})
 	for {
 		messageType, p, err := c.conn.ReadMessage()
 		if err != nil {
@@ -71,25 +70,19 @@ func (c *client) readLoop(r *room, opts Options) {
 	}
 }
 
-// writeLoop sends the queued messages and a ping every PingInterval, until
-// stop is closed or a write fails.
+// writeLoop sends the queued messages until stop is closed or a write
+// fails.
 func (c *client) writeLoop(opts Options, stop <-chan struct{}) {
-	ticker := time.NewTicker(opts.PingInterval)
-	defer ticker.Stop()
 	for {
-		var err error
 		select {
 		case pm := <-c.send:
 			c.conn.SetWriteDeadline(time.Now().Add(opts.WriteWait))
-			err = c.conn.WritePreparedMessage(pm)
-		case <-ticker.C:
-			err = c.conn.WriteControl(websocket.PingMessage, nil, time.Now().Add(opts.WriteWait))
+			if err := c.conn.WritePreparedMessage(pm); err != nil {
+				// Closing the connection ends the read loop as well.
+				c.conn.Close()
+				return
+			}
 		case <-stop:
-			return
-		}
-		if err != nil {
-			// Closing the connection ends the read loop as well.
-			c.conn.Close()
 			return
 		}
 	}
