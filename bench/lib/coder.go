@@ -82,35 +82,3 @@ func (coderLib) EchoHandler(mode *DeflateMode) http.Handler {
 }
 
 func (coderLib) DeflateModes() []DeflateMode { return []DeflateMode{NoTakeover15, Takeover15} }
-
-func (coderLib) DialDeflate(url string, mode DeflateMode, dial DialFunc) (MessageConn, error) {
-	ctx, cancel := dialContext()
-	defer cancel()
-	c, resp, err := websocket.Dial(ctx, url, &websocket.DialOptions{
-		HTTPClient:           coderClient(dial),
-		CompressionMode:      coderMode(&mode),
-		CompressionThreshold: coderThreshold,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if err := checkDeflate(resp.Header.Get("Sec-WebSocket-Extensions")); err != nil {
-		c.CloseNow()
-		return nil, err
-	}
-	c.SetReadLimit(coderReadLimit)
-	return coderConn{c}, nil
-}
-
-type coderConn struct{ c *websocket.Conn }
-
-func (c coderConn) Send(p []byte) error {
-	return c.c.Write(context.Background(), websocket.MessageText, p)
-}
-
-func (c coderConn) Receive() ([]byte, error) {
-	_, p, err := c.c.Read(context.Background())
-	return p, err
-}
-
-func (c coderConn) Close() error { return c.c.CloseNow() }

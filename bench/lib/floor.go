@@ -34,10 +34,6 @@ func (floor) DialWriter(net.Conn) (WriteFunc, error) { return nil, errNotALibrar
 
 func (floor) DeflateModes() []DeflateMode { return nil }
 
-func (floor) DialDeflate(string, DeflateMode, DialFunc) (MessageConn, error) {
-	return nil, errNotALibrary
-}
-
 func (floor) EchoHandler(mode *DeflateMode) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if mode != nil {

@@ -1,17 +1,11 @@
 package lib
 
 import (
-	"bufio"
-	"bytes"
 	"compress/flate"
-	"context"
-	"errors"
 	"io"
 	"net"
 	"net/http"
-	"strings"
 
-	"github.com/gobwas/httphead"
 	"github.com/gobwas/ws"
 	"github.com/gobwas/ws/wsflate"
 	"github.com/gobwas/ws/wsutil"
@@ -131,99 +125,3 @@ func gobwasDeflateEcho(w http.ResponseWriter, r *http.Request) {
 }
 
 func (gobwasLib) DeflateModes() []DeflateMode { return []DeflateMode{NoTakeover15} }
-
-func (gobwasLib) DialDeflate(url string, _ DeflateMode, dial DialFunc) (MessageConn, error) {
-	d := ws.Dialer{
-		NetDial:    func(ctx context.Context, network, addr string) (net.Conn, error) { return dial(ctx, network, addr) },
-		Extensions: []httphead.Option{gobwasParams.Option()},
-	}
-	ctx, cancel := dialContext()
-	defer cancel()
-	conn, br, hs, err := d.Dial(ctx, url)
-	if err != nil {
-		return nil, err
-	}
-	var accepted []string
-	for _, e := range hs.Extensions {
-		accepted = append(accepted, string(e.Name))
-	}
-	if err := checkDeflate(strings.Join(accepted, ", ")); err != nil {
-		conn.Close()
-		return nil, err
-	}
-	c := &gobwasConn{conn: conn}
-	var src io.Reader = conn
-	if br != nil {
-		// The server spoke first; its bytes are in br.
-		src = io.MultiReader(br, conn)
-	}
-	c.fr = wsflate.NewReader(nil, func(r io.Reader) wsflate.Decompressor { return flate.NewReader(r) })
-	c.fw = wsflate.NewWriter(nil, func(w io.Writer) wsflate.Compressor {
-		f, _ := flate.NewWriter(w, flate.BestSpeed)
-		return f
-	})
-	c.control = wsutil.ControlFrameHandler(conn, ws.StateClientSide)
-	c.rd = &wsutil.Reader{
-		Source:         bufio.NewReader(src),
-		State:          ws.StateClientSide | ws.StateExtended,
-		Extensions:     []wsutil.RecvExtension{&c.in},
-		OnIntermediate: c.control,
-	}
-	c.wr = wsutil.NewWriter(conn, ws.StateClientSide|ws.StateExtended, ws.OpText)
-	c.wr.SetExtensions(&c.out)
-	c.out.SetCompressed(true)
-	return c, nil
-}
-
-type gobwasConn struct {
-	conn    net.Conn
-	rd      *wsutil.Reader
-	wr      *wsutil.Writer
-	fr      *wsflate.Reader
-	fw      *wsflate.Writer
-	in, out wsflate.MessageState
-	control wsutil.FrameHandlerFunc
-	buf     bytes.Buffer
-}
-
-func (c *gobwasConn) Send(p []byte) error {
-	c.wr.ResetOp(ws.OpText)
-	c.fw.Reset(c.wr)
-	if _, err := c.fw.Write(p); err != nil {
-		return err
-	}
-	if err := c.fw.Close(); err != nil {
-		return err
-	}
-	return c.wr.Flush()
-}
-
-func (c *gobwasConn) Receive() ([]byte, error) {
-	for {
-		h, err := c.rd.NextFrame()
-		if err != nil {
-			return nil, err
-		}
-		if h.OpCode.IsControl() {
-			if h.OpCode == ws.OpClose {
-				return nil, errors.New("gobwas: connection closed by the server")
-			}
-			if err := c.control(h, c.rd); err != nil {
-				return nil, err
-			}
-			continue
-		}
-		c.buf.Reset()
-		var src io.Reader = c.rd
-		if c.in.IsCompressed() {
-			c.fr.Reset(c.rd)
-			src = c.fr
-		}
-		if _, err := c.buf.ReadFrom(src); err != nil {
-			return nil, err
-		}
-		return c.buf.Bytes(), nil
-	}
-}
-
-func (c *gobwasConn) Close() error { return c.conn.Close() }

@@ -58,32 +58,3 @@ func gorillaEcho(c *websocket.Conn) {
 func (gorillaLib) DeflateModes() []DeflateMode {
 	return []DeflateMode{NoTakeover15}
 }
-
-func (gorillaLib) DialDeflate(url string, _ DeflateMode, dial DialFunc) (MessageConn, error) {
-	d := websocket.Dialer{
-		NetDialContext:    dial,
-		EnableCompression: true,
-	}
-	ctx, cancel := dialContext()
-	defer cancel()
-	c, resp, err := d.DialContext(ctx, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkDeflate(resp.Header.Get("Sec-WebSocket-Extensions")); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return gorillaConn{c}, nil
-}
-
-type gorillaConn struct{ c *websocket.Conn }
-
-func (c gorillaConn) Send(p []byte) error { return c.c.WriteMessage(websocket.TextMessage, p) }
-
-func (c gorillaConn) Receive() ([]byte, error) {
-	_, p, err := c.c.ReadMessage()
-	return p, err
-}
-
-func (c gorillaConn) Close() error { return c.c.Close() }

@@ -8,7 +8,9 @@ import (
 )
 
 // irisLib is this library, used through its gorilla-compatible net/http API
-// (the iris Server shares the same handshake and Conn).
+// (the iris Server shares the same handshake and Conn). Its echo handler is
+// the drop-in: ReadMessage and WriteMessage, as a gorilla program reads and
+// writes, unchanged.
 type irisLib struct{}
 
 func (irisLib) Name() string { return "iris-contrib" }
@@ -27,35 +29,74 @@ func irisCompression(mode DeflateMode) *websocket.CompressionOptions {
 	return &websocket.CompressionOptions{
 		ServerContextTakeover: mode.ContextTakeover,
 		ClientContextTakeover: mode.ContextTakeover,
-		ServerMaxWindowBits:   mode.WindowBits,
-		ClientMaxWindowBits:   mode.WindowBits,
 	}
 }
 
-func (irisLib) EchoHandler(mode *DeflateMode) http.Handler {
-	u := websocket.Upgrader{}
+// irisUpgrader is the Upgrader of mode: compression off when mode is nil.
+func irisUpgrader(mode *DeflateMode) *websocket.Upgrader {
+	u := &websocket.Upgrader{}
 	if mode != nil {
 		u.EnableCompression = true
 		u.Compression = irisCompression(*mode)
 	}
-	return irisEchoHandler(&u, false)
+	return u
+}
+
+func (irisLib) EchoHandler(mode *DeflateMode) http.Handler {
+	return irisEchoHandler(irisUpgrader(mode), irisReadMessageEcho, false)
 }
 
 func (irisLib) DetachedEchoHandler() http.Handler {
-	return irisEchoHandler(&websocket.Upgrader{}, true)
+	return irisEchoHandler(irisUpgrader(nil), irisReadMessageEcho, true)
 }
 
-// irisEchoHandler upgrades with u and runs the echo loop, on a goroutine of
-// its own when detach is true.
-func irisEchoHandler(u *websocket.Upgrader, detach bool) http.Handler {
+func (irisLib) DeflateModes() []DeflateMode { return []DeflateMode{NoTakeover15, Takeover15} }
+
+// irisEchoHandler upgrades with u and runs echo on the connection, on a
+// goroutine of its own when detach is true.
+func irisEchoHandler(u *websocket.Upgrader, echo func(*websocket.Conn), detach bool) http.Handler {
 	upgrade := func(w http.ResponseWriter, r *http.Request) (*websocket.Conn, error) { return u.Upgrade(w, r, nil) }
-	return echoHandler(upgrade, irisEcho, detach)
+	return echoHandler(upgrade, echo, detach)
 }
 
-// irisEcho sends back every message until the connection fails. It reads
-// with AppendMessage into one reused buffer: this library's way to read
-// without allocating a slice per message, as ReadMessage must.
-func irisEcho(c *websocket.Conn) {
+// irisReadMessageEcho sends back every message until the connection fails,
+// with gorilla's API: ReadMessage returns a new slice for each message.
+func irisReadMessageEcho(c *websocket.Conn) {
+	defer c.Close()
+	for {
+		messageType, p, err := c.ReadMessage()
+		if err != nil {
+			return
+		}
+		if err := c.WriteMessage(messageType, p); err != nil {
+			return
+		}
+	}
+}
+
+// IrisAppend is this library with the echo loop that reads with
+// AppendMessage into one reused buffer, its documented way to read without
+// a slice per message (gws's handlers get pooled buffers the same way). It
+// is a second server of the same library, not in All: its client is
+// irisLib's.
+var IrisAppend Library = irisAppendLib{}
+
+type irisAppendLib struct{ irisLib }
+
+func (irisAppendLib) Name() string { return "iris-contrib-append" }
+
+func (irisAppendLib) EchoHandler(mode *DeflateMode) http.Handler {
+	return irisEchoHandler(irisUpgrader(mode), irisAppendEcho, false)
+}
+
+func (irisAppendLib) DetachedEchoHandler() http.Handler {
+	return irisEchoHandler(irisUpgrader(nil), irisAppendEcho, true)
+}
+
+// irisAppendEcho sends back every message until the connection fails. It
+// reads with AppendMessage into one buffer, grown to the largest message and
+// reused.
+func irisAppendEcho(c *websocket.Conn) {
 	defer c.Close()
 	var buf []byte
 	for {
@@ -69,42 +110,3 @@ func irisEcho(c *websocket.Conn) {
 		}
 	}
 }
-
-func (irisLib) DeflateModes() []DeflateMode {
-	return []DeflateMode{NoTakeover15, NoTakeover9, Takeover15, Takeover9}
-}
-
-func (irisLib) DialDeflate(url string, mode DeflateMode, dial DialFunc) (MessageConn, error) {
-	d := websocket.Dialer{
-		NetDialContext:    dial,
-		EnableCompression: true,
-		Compression:       irisCompression(mode),
-	}
-	ctx, cancel := dialContext()
-	defer cancel()
-	c, resp, err := d.DialContext(ctx, url, nil)
-	if err != nil {
-		return nil, err
-	}
-	if err := checkDeflate(resp.Header.Get("Sec-WebSocket-Extensions")); err != nil {
-		c.Close()
-		return nil, err
-	}
-	return &irisConn{c: c}, nil
-}
-
-// irisConn receives each message into the buffer of the one before.
-type irisConn struct {
-	c   *websocket.Conn
-	buf []byte
-}
-
-func (c *irisConn) Send(p []byte) error { return c.c.WriteMessage(websocket.TextMessage, p) }
-
-func (c *irisConn) Receive() ([]byte, error) {
-	_, p, err := c.c.AppendMessage(c.buf[:0])
-	c.buf = p
-	return p, err
-}
-
-func (c *irisConn) Close() error { return c.c.Close() }

@@ -1,7 +1,9 @@
 // Package lib puts each benchmarked WebSocket library behind one interface,
 // Library, so that the runner measures them all with the same code: the
-// client write path, the echo server (which, idle, is also the server whose
-// memory per connection is measured) and the permessage-deflate echo.
+// client write path, and the echo server (with and without
+// permessage-deflate; idle, it is also the server whose memory per
+// connection is measured). Every server is measured with the benchmark's own
+// client (internal/wsraw), never with its library's.
 //
 // Each adapter uses its library the way the library's documentation shows,
 // with default options except where noted: the read limit is raised where it
@@ -12,11 +14,11 @@ package lib
 
 import (
 	"context"
-	"fmt"
 	"net"
 	"net/http"
-	"strings"
 	"time"
+
+	"github.com/iris-contrib/websocket/bench/internal/wsraw"
 )
 
 // dialTimeout bounds each client's opening handshake.
@@ -28,46 +30,45 @@ type WriteFunc func(p []byte) error
 // DialFunc opens the TCP connection of a client.
 type DialFunc func(ctx context.Context, network, addr string) (net.Conn, error)
 
-// DeflateMode is one permessage-deflate configuration (RFC 7692), the same
-// on both sides of the connection.
+// DeflateMode is a permessage-deflate configuration of a server (RFC 7692),
+// always with a window of 2^15 bytes.
 type DeflateMode struct {
 	// Key names the mode in the echo server's URL path, /deflate/{Key}.
 	Key string
-	// ContextTakeover keeps the compression window from one message to the
-	// next, in both directions.
+	// ContextTakeover lets the server keep its compression window from one
+	// message to the next; the benchmark's client never keeps its own.
 	ContextTakeover bool
-	// WindowBits is the base-2 logarithm of the window, in both directions.
-	WindowBits int
 }
 
 // The modes the adapters choose from.
 var (
-	NoTakeover15 = DeflateMode{Key: "nct15", WindowBits: 15}
-	NoTakeover9  = DeflateMode{Key: "nct9", WindowBits: 9}
-	Takeover15   = DeflateMode{Key: "ct15", ContextTakeover: true, WindowBits: 15}
-	Takeover9    = DeflateMode{Key: "ct9", ContextTakeover: true, WindowBits: 9}
+	// NoTakeover15 is what every server of the benchmark accepts: each
+	// message compressed on its own, in both directions.
+	NoTakeover15 = DeflateMode{Key: "nct15"}
+	// Takeover15 lets the server keep its window.
+	Takeover15 = DeflateMode{Key: "ct15", ContextTakeover: true}
 )
 
 // String describes the mode for the report.
 func (m DeflateMode) String() string {
-	takeover := "no context takeover"
 	if m.ContextTakeover {
-		takeover = "context takeover"
+		return "server context takeover"
 	}
-	return fmt.Sprintf("%s, window %d", takeover, m.WindowBits)
+	return "no context takeover"
 }
 
-// MessageConn is a client connection that sends and receives whole messages.
-type MessageConn interface {
-	// Send sends p as one text message.
-	Send(p []byte) error
-	// Receive returns the next message, valid until the next call.
-	Receive() ([]byte, error)
-	// Close closes the connection.
-	Close() error
+// Offer is the Sec-WebSocket-Extensions offer of the benchmark's client
+// for the mode.
+func (m DeflateMode) Offer() string {
+	if m.ContextTakeover {
+		return wsraw.OfferServerTakeover
+	}
+	return wsraw.OfferNoContextTakeover
 }
 
-// Library is the adapter of one WebSocket library.
+// Library is the adapter of one WebSocket library: its client for the
+// write benchmark, its server for every other. The servers are all measured
+// with the same client of the benchmark's own (internal/wsraw).
 type Library interface {
 	// Name is the library's name in the report.
 	Name() string
@@ -79,11 +80,9 @@ type Library interface {
 	// until the connection fails. Between messages it is blocked reading.
 	// mode is nil for no compression, else one of DeflateModes.
 	EchoHandler(mode *DeflateMode) http.Handler
-	// DeflateModes lists the permessage-deflate modes the library supports.
+	// DeflateModes lists the permessage-deflate modes the library's server
+	// supports.
 	DeflateModes() []DeflateMode
-	// DialDeflate connects to url, an echo handler serving mode, with dial
-	// for the TCP connection, and fails unless mode was negotiated.
-	DialDeflate(url string, mode DeflateMode, dial DialFunc) (MessageConn, error)
 }
 
 // Detachable is implemented by the adapters whose echo loop can also run on
@@ -113,14 +112,19 @@ func echoHandler[C any](upgrade func(http.ResponseWriter, *http.Request) (C, err
 	})
 }
 
-// All returns the adapters, this library first.
+// All returns the adapters, this library first (its drop-in server).
 func All() []Library {
 	return []Library{irisLib{}, gorillaLib{}, gwsLib{}, gobwasLib{}, coderLib{}}
 }
 
-// ByName returns the adapter called name, the Floor's included.
+// Servers returns every echo server: All's, and this library's second one,
+// IrisAppend.
+func Servers() []Library { return append(All(), IrisAppend) }
+
+// ByName returns the adapter called name, IrisAppend's and the Floor's
+// included.
 func ByName(name string) (Library, bool) {
-	for _, l := range append(All(), Floor) {
+	for _, l := range append(Servers(), Floor) {
 		if l.Name() == name {
 			return l, true
 		}
@@ -138,15 +142,6 @@ type renamed struct {
 }
 
 func (r renamed) Name() string { return r.name }
-
-// checkDeflate reports an error unless the handshake response's extensions
-// accepted permessage-deflate.
-func checkDeflate(extensions string) error {
-	if !strings.Contains(extensions, "permessage-deflate") {
-		return fmt.Errorf("permessage-deflate was not negotiated (Sec-WebSocket-Extensions: %q)", extensions)
-	}
-	return nil
-}
 
 // benchURL is the URL the write benchmark's clients dial: the discarding
 // connection answers whatever the host.

@@ -2,19 +2,16 @@ package lib
 
 import (
 	"bytes"
-	"context"
+	"compress/flate"
 	"encoding/binary"
 	"errors"
 	"fmt"
-	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
-	"github.com/iris-contrib/websocket/bench/internal/counting"
 	"github.com/iris-contrib/websocket/bench/internal/discard"
 	"github.com/iris-contrib/websocket/bench/internal/payload"
 	"github.com/iris-contrib/websocket/bench/internal/wsraw"
@@ -120,7 +117,7 @@ func TestEchoHandlerEchoesTheRawClient(t *testing.T) {
 		h    http.Handler
 	}
 	var handlers []handler
-	for _, l := range All() {
+	for _, l := range Servers() {
 		handlers = append(handlers, handler{l.Name(), l.EchoHandler(nil)})
 		if d, ok := l.(Detachable); ok {
 			handlers = append(handlers, handler{l.Name() + "/detached", d.DetachedEchoHandler()})
@@ -155,61 +152,88 @@ func echoEachSize(t *testing.T, h http.Handler, sizes []int) *wsraw.Conn {
 	return c
 }
 
-// countingDial dials and keeps the connection to count its bytes.
-type countingDial struct {
-	mu   sync.Mutex
-	conn *counting.Conn
-}
-
-func (d *countingDial) dial(ctx context.Context, network, addr string) (net.Conn, error) {
-	c, err := (&net.Dialer{}).DialContext(ctx, network, addr)
+// deflateEcho connects the raw client to h, a deflate echo handler of mode,
+// and checks the negotiation. It returns the connection, closed when the test
+// ends, and an Inflater for what the server sends.
+func deflateEcho(tb testing.TB, h http.Handler, mode DeflateMode) (*wsraw.Conn, *wsraw.Inflater) {
+	tb.Helper()
+	srv := httptest.NewServer(h)
+	tb.Cleanup(srv.Close)
+	c, err := wsraw.DialExtensions(srv.Listener.Addr().String(), "/", mode.Offer(), testTimeout)
 	if err != nil {
-		return nil, err
+		tb.Fatalf("dial: %v", err)
 	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	d.conn = counting.New(c)
-	return d.conn, nil
+	tb.Cleanup(func() { c.Close() })
+	takeover, err := c.CheckDeflate()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	if takeover != mode.ContextTakeover {
+		tb.Fatalf("server context takeover %v in mode %s (Sec-WebSocket-Extensions: %q)", takeover, mode, c.Extensions())
+	}
+	return c, wsraw.NewInflater(takeover)
 }
 
-func TestDeflateEchoCompressesBothWays(t *testing.T) {
-	doc := payload.Documents(1)[0]
-	events := payload.Events(50)
-	for _, l := range All() {
+func TestEchoHandlerReassemblesEmptyFragments(t *testing.T) {
+	// The tiny frames of the runner, fewer: a message of empty fragments
+	// and a last one that carries the payload.
+	last := pattern(16)
+	frames := wsraw.FragmentedMessage(10000, last)
+	for _, l := range Servers() {
+		t.Run(l.Name(), func(t *testing.T) {
+			c := echoEachSize(t, l.EchoHandler(nil), []int{32})
+			if err := c.Write(frames); err != nil {
+				t.Fatalf("write: %v", err)
+			}
+			echo, err := c.ReadMessage()
+			if err != nil {
+				t.Fatalf("read: %v", err)
+			}
+			if !bytes.Equal(echo, last) {
+				t.Fatalf("echo %q, want %q", echo, last)
+			}
+		})
+	}
+}
+
+func TestDeflateEchoOfPrecompressedFrames(t *testing.T) {
+	msgs := append(payload.Documents(2), payload.Events(50)...)
+	frames := make([][]byte, len(msgs))
+	for i, m := range msgs {
+		var err error
+		if frames[i], err = wsraw.CompressedFrame(m, flate.DefaultCompression); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, l := range Servers() {
 		for _, mode := range l.DeflateModes() {
 			t.Run(l.Name()+"/"+mode.Key, func(t *testing.T) {
-				srv := httptest.NewServer(l.EchoHandler(&mode))
-				defer srv.Close()
-				var d countingDial
-				url := "ws://" + srv.Listener.Addr().String() + "/"
-				c, err := l.DialDeflate(url, mode, d.dial)
-				if err != nil {
-					t.Fatalf("dial: %v", err)
-				}
-				defer c.Close()
-				timer := time.AfterFunc(testTimeout, func() { c.Close() })
-				defer timer.Stop()
-				read0, written0 := d.conn.Bytes()
-				total := 0
-				for i, m := range append([][]byte{doc}, events...) {
-					if err := c.Send(m); err != nil {
-						t.Fatalf("message %d: send: %v", i, err)
+				c, inflater := deflateEcho(t, l.EchoHandler(&mode), mode)
+				c.SetDeadline(time.Now().Add(testTimeout))
+				wire, total := 0, 0
+				for i, m := range msgs {
+					if err := c.Write(frames[i]); err != nil {
+						t.Fatalf("message %d: write: %v", i, err)
 					}
-					got, err := c.Receive()
+					echo, err := c.ReadCompressed()
 					if err != nil {
-						t.Fatalf("message %d: receive: %v", i, err)
+						t.Fatalf("message %d: read: %v", i, err)
+					}
+					if !echo.Compressed {
+						t.Errorf("message %d: the echo of %d bytes is not compressed", i, len(m))
+					}
+					got, err := inflater.Inflate(echo, len(m))
+					if err != nil {
+						t.Fatalf("message %d: inflate: %v", i, err)
 					}
 					if !bytes.Equal(got, m) {
 						t.Fatalf("message %d: echo of %d bytes differs from the %d sent", i, len(got), len(m))
 					}
+					wire += echo.Wire
 					total += len(m)
 				}
-				read, written := d.conn.Bytes()
-				if sent := written - written0; sent >= int64(total) {
-					t.Errorf("client sent %d bytes on the wire for %d bytes of JSON: not compressed", sent, total)
-				}
-				if received := read - read0; received >= int64(total) {
-					t.Errorf("client received %d bytes on the wire for %d bytes of JSON: not compressed", received, total)
+				if wire >= total/2 {
+					t.Errorf("the server sent %d bytes on the wire for %d bytes of JSON", wire, total)
 				}
 			})
 		}
@@ -217,7 +241,7 @@ func TestDeflateEchoCompressesBothWays(t *testing.T) {
 }
 
 func TestByNameAndRenamed(t *testing.T) {
-	for _, l := range All() {
+	for _, l := range append(Servers(), Floor) {
 		got, ok := ByName(l.Name())
 		if !ok || got.Name() != l.Name() {
 			t.Errorf("ByName(%q) = %v, %v", l.Name(), got, ok)
@@ -238,12 +262,15 @@ func TestDeflateModeString(t *testing.T) {
 		mode DeflateMode
 		want string
 	}{
-		{NoTakeover15, "no context takeover, window 15"},
-		{Takeover9, "context takeover, window 9"},
+		{NoTakeover15, "no context takeover"},
+		{Takeover15, "server context takeover"},
 	}
 	for _, tt := range tests {
 		if got := tt.mode.String(); got != tt.want {
 			t.Errorf("%s: String() = %q, want %q", tt.mode.Key, got, tt.want)
+		}
+		if offer := tt.mode.Offer(); strings.Contains(offer, "server_no_context_takeover") == tt.mode.ContextTakeover {
+			t.Errorf("%s: Offer() = %q", tt.mode.Key, offer)
 		}
 		if strings.ContainsAny(tt.mode.Key, "/ ") {
 			t.Errorf("key %q does not fit a URL path segment", tt.mode.Key)

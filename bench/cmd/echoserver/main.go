@@ -2,13 +2,16 @@
 // is measured in a process of its own: its CPU time, heap and stacks are then
 // its alone. The runner (cmd/runbench) starts one per library.
 //
-//	echoserver -lib gorilla [-addr 127.0.0.1:0] [-lifetime 30m]
+//	echoserver -lib gorilla [-addr 127.0.0.1:0] [-lifetime 30m] [-pprof]
 //
 // It prints "listening ADDR" on its first line of output, then serves:
 //
 //	/echo            the echo handler without compression
+//	/echo-detached   the same with the read loop on a goroutine of its own (lib.Detachable)
 //	/deflate/{mode}  the echo handler with a permessage-deflate mode (lib.DeflateMode.Key)
 //	/stats           proc.Stats as JSON; /stats?gc=1 collects garbage first and reads the heap and stacks
+//	/debug/pprof/    with -pprof only: net/http/pprof, the mutex and block
+//	                 profiles recording every event, and the execution tracer
 //
 // It listens on loopback addresses only, and exits on SIGINT, SIGTERM or
 // when -lifetime has passed.
@@ -21,8 +24,10 @@ import (
 	"log"
 	"net"
 	"net/http"
+	"net/http/pprof"
 	"os"
 	"os/signal"
+	"runtime"
 	"sync/atomic"
 	"syscall"
 	"time"
@@ -32,9 +37,10 @@ import (
 )
 
 func main() {
-	name := flag.String("lib", "", "the library to serve (iris-contrib, gorilla, gws, gobwas, coder), or floor: no library (lib.Floor)")
+	name := flag.String("lib", "", "the server to serve: iris-contrib (its drop-in ReadMessage echo), iris-contrib-append (its AppendMessage echo), gorilla, gws, gobwas, coder, or floor: no library (lib.Floor)")
 	addr := flag.String("addr", "127.0.0.1:0", "the loopback address to listen on")
 	lifetime := flag.Duration("lifetime", 30*time.Minute, "exit after this long")
+	profile := flag.Bool("pprof", false, "serve /debug/pprof/ and record every mutex contention and blocking event (costs CPU: for profiling, not for measuring)")
 	flag.Parse()
 	log.SetPrefix("echoserver: ")
 	log.SetFlags(0)
@@ -51,8 +57,12 @@ func main() {
 		log.Fatal(err)
 	}
 	var hijacked atomic.Int64
+	mux := newMux(l, &hijacked)
+	if *profile {
+		servePprof(mux)
+	}
 	srv := &http.Server{
-		Handler:           newMux(l, &hijacked),
+		Handler:           mux,
 		ReadHeaderTimeout: 10 * time.Second,
 		ConnState: func(_ net.Conn, s http.ConnState) {
 			if s == http.StateHijacked {
@@ -110,4 +120,15 @@ func newMux(l lib.Library, hijacked *atomic.Int64) *http.ServeMux {
 		json.NewEncoder(w).Encode(s)
 	})
 	return mux
+}
+
+// servePprof adds net/http/pprof's handlers to mux and turns on the mutex
+// and block profiles at their finest: every contended lock and every
+// blocking event is recorded.
+func servePprof(mux *http.ServeMux) {
+	runtime.SetMutexProfileFraction(1)
+	runtime.SetBlockProfileRate(1)
+	mux.HandleFunc("/debug/pprof/", pprof.Index)
+	mux.HandleFunc("/debug/pprof/profile", pprof.Profile)
+	mux.HandleFunc("/debug/pprof/trace", pprof.Trace)
 }

@@ -33,7 +33,7 @@ type echoKey struct {
 type echoResult struct {
 	msgsPerSec float64
 	p50, p99   time.Duration
-	cpuPerMsg  time.Duration // the server's user+system CPU time per message
+	server     usage // the server's spending per message
 	err        error
 }
 
@@ -120,16 +120,19 @@ func echoSample(s *server, conns []*wsraw.Conn, d time.Duration) (echoResult, er
 		msgsPerSec: float64(n) / elapsed.Seconds(),
 		p50:        stats.Percentile(lat, 50),
 		p99:        stats.Percentile(lat, 99),
-		cpuPerMsg:  time.Duration((after.CPUNanos - before.CPUNanos) / int64(n)),
+		server:     s.spent(before, after, n),
 	}, nil
 }
 
 // runEcho measures every echo server with the same raw client.
 func runEcho(cfg config, rep *report, servers []*server) map[echoKey]echoResult {
 	rep.printf("\n## Echo over 127.0.0.1\n\n")
-	rep.printf("Each library's echo server runs in a process of its own; one client, written on raw frames, is the same for all. " +
+	rep.printf("Each server runs in a process of its own; one client, written on raw frames, is the same for all. " +
 		"Each connection keeps one binary message in flight. msg/s: round trips per second over all connections; " +
-		"p50/p99: round-trip latency; server CPU/msg: the server process's user+system CPU time (getrusage) per message echoed. " +
+		"p50/p99: round-trip latency. Per message echoed, measured in the server process (the cost of reading its statistics taken out): " +
+		"CPU: user+system CPU time (getrusage); B and allocs: bytes and heap objects allocated (runtime.MemStats); " +
+		"reads and writes: read and write system calls (/proc/self/io). " +
+		dropInRow + ": this library's drop-in echo, gorilla's API (ReadMessage, WriteMessage); " + appendRow + ": AppendMessage into one reused buffer, then WriteMessage. " +
 		"floor: no library, a server that does the least the client needs (it reads whole frames into one 64 KiB buffer, unmasks and writes them back, " +
 		"with no checks, control frames or fragments): the system calls and scheduling no library can take away.\n\n")
 	results := map[echoKey]echoResult{}
@@ -172,17 +175,25 @@ func runEcho(cfg config, rep *report, servers []*server) map[echoKey]echoResult 
 	return results
 }
 
+// usageHead are the columns of a server's spending per message.
+var usageHead = []string{"CPU/msg µs", "CPU vs gorilla", "B/msg", "allocs/msg", "reads/msg", "writes/msg"}
+
+// usageCells formats u, with its CPU time against gorilla's.
+func usageCells(u, gorilla usage) []string {
+	return []string{micros(u.cpu), ratio(float64(u.cpu), float64(gorilla.cpu)), num(u.bytes), num(u.allocs), num(u.reads), num(u.writes)}
+}
+
 func echoTable(servers []*server, results map[echoKey]echoResult, size, n int) *table {
-	t := &table{head: []string{"server", "msg/s", "vs gorilla", "p50 µs", "p99 µs", "server CPU/msg µs", "CPU vs gorilla"}}
+	t := &table{head: append([]string{"server", "msg/s", "vs gorilla", "p50 µs", "p99 µs"}, usageHead...)}
 	base := results[echoKey{gorillaRow, size, n}]
 	for _, s := range servers {
 		r := results[echoKey{s.row.name, size, n}]
 		if r.err != nil {
-			t.add(s.row.name, "error: "+r.err.Error(), "", "", "", "", "")
+			t.addError(s.row.name, r.err)
 			continue
 		}
-		t.add(s.row.name, num(r.msgsPerSec), ratio(r.msgsPerSec, base.msgsPerSec), micros(r.p50), micros(r.p99),
-			micros(r.cpuPerMsg), ratio(float64(r.cpuPerMsg), float64(base.cpuPerMsg)))
+		t.add(append([]string{s.row.name, num(r.msgsPerSec), ratio(r.msgsPerSec, base.msgsPerSec), micros(r.p50), micros(r.p99)},
+			usageCells(r.server, base.server)...)...)
 	}
 	return t
 }
@@ -192,17 +203,18 @@ func medianEcho(rs []echoResult, err error) echoResult {
 	if err != nil {
 		return echoResult{err: err}
 	}
-	var rate, p50, p99, cpu []float64
+	var rate, p50, p99 []float64
+	var us []usage
 	for _, r := range rs {
 		rate = append(rate, r.msgsPerSec)
 		p50 = append(p50, float64(r.p50))
 		p99 = append(p99, float64(r.p99))
-		cpu = append(cpu, float64(r.cpuPerMsg))
+		us = append(us, r.server)
 	}
 	return echoResult{
 		msgsPerSec: stats.Median(rate),
 		p50:        time.Duration(stats.Median(p50)),
 		p99:        time.Duration(stats.Median(p99)),
-		cpuPerMsg:  time.Duration(stats.Median(cpu)),
+		server:     medianUsage(us),
 	}
 }

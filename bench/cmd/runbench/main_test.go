@@ -14,6 +14,7 @@ var smokeConfig = config{
 	echoTime: 20 * time.Millisecond, echoWarmup: 5 * time.Millisecond,
 	idleConns: 50, idleRounds: 1,
 	deflateTime: 20 * time.Millisecond, deflateFlush: 4,
+	tinyFrames: 1000, tinyBaseline: 20 * time.Millisecond,
 }
 
 func TestRunEverySection(t *testing.T) {
@@ -21,7 +22,7 @@ func TestRunEverySection(t *testing.T) {
 		t.Skip("builds the echo server and runs every section: skipped with -short")
 	}
 	rep := &report{out: io.Discard}
-	want := map[string]bool{"write": true, "echo": true, "idle": true, "deflate": true}
+	want := map[string]bool{"write": true, "echo": true, "idle": true, "deflate": true, "tiny": true}
 	if err := run(smokeConfig, want, rep); err != nil {
 		t.Fatal(err)
 	}
@@ -30,8 +31,9 @@ func TestRunEverySection(t *testing.T) {
 		"## Client write", "### 1 MiB messages",
 		"## Echo over 127.0.0.1", "### 64 KiB messages, 100 connections",
 		"## Memory per idle connection",
-		"## permessage-deflate echo", "### " + eventsPayload,
-		"## Targets of issue 8",
+		"## permessage-deflate echo", "### " + deflateCells(4)[3].String(),
+		"## Tiny frames",
+		"## Targets in this run",
 	} {
 		if !strings.Contains(out, heading) {
 			t.Errorf("the report has no %q", heading)
@@ -43,8 +45,21 @@ func TestRunEverySection(t *testing.T) {
 		}
 	}
 	for _, r := range rows() {
-		if n := strings.Count(out, "| "+r.name+" "); n < len(writeSizes)+len(echoSizes)*len(echoConns)+1 {
+		// The client write tables and the idle one.
+		if n := strings.Count(out, "| "+r.name+" "); n < len(writeSizes)+1 {
 			t.Errorf("%s appears in %d table rows", r.name, n)
+		}
+	}
+	for _, r := range serverRows() {
+		// The echo tables, the deflate ones without context takeover and
+		// the tiny frames.
+		if n := strings.Count(out, "| "+r.name+" "); n < len(echoSizes)*len(echoConns)+3+1 {
+			t.Errorf("%s appears in %d table rows", r.name, n)
+		}
+	}
+	for _, name := range []string{dropInRow, appendRow, gwsRow} {
+		if !strings.Contains(out, "| "+name+" ") {
+			t.Errorf("no target names the row %s", name)
 		}
 	}
 }

@@ -41,6 +41,13 @@ type table struct {
 
 func (t *table) add(cells ...string) { t.rows = append(t.rows, cells) }
 
+// addError adds the row of name with err in place of its figures.
+func (t *table) addError(name string, err error) {
+	cells := make([]string, len(t.head))
+	cells[0], cells[1] = name, "error: "+err.Error()
+	t.add(cells...)
+}
+
 // print writes t with its columns padded, so it also reads in a terminal.
 func (r *report) table(t *table) {
 	width := make([]int, len(t.head))
@@ -103,3 +110,6 @@ func sizeName(n int) string {
 	}
 	return fmt.Sprintf("%d B", n)
 }
+
+// millis formats a duration in milliseconds.
+func millis(d time.Duration) string { return num(float64(d) / float64(time.Millisecond)) }

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/iris-contrib/websocket/bench/internal/proc"
+	"github.com/iris-contrib/websocket/bench/internal/stats"
 )
 
 const (
@@ -25,17 +26,27 @@ const (
 	serverLifetime = 30 * time.Minute
 )
 
+// overheadReadings is how many pairs of /stats readings measure what one
+// costs the server.
+const overheadReadings = 5
+
 // server is an echo server process, one library's.
 type server struct {
 	row  row
 	cmd  *exec.Cmd
 	addr string // host:port on 127.0.0.1
 	http *http.Client
+	// overhead is what the server spends between two /stats readings with
+	// nothing else to do: the least of overheadReadings pairs, taken out of
+	// every sample's figures.
+	overhead proc.Stats
 }
 
-// startServer starts bin for r's library and waits for its address.
-func startServer(bin string, r row) (*server, error) {
-	cmd := exec.Command(bin, "-lib", r.baseName(), "-addr", "127.0.0.1:0", "-lifetime", serverLifetime.String())
+// startServer starts bin for r's library with the extra flags and waits
+// for its address, then measures the cost of its /stats.
+func startServer(bin string, r row, extra ...string) (*server, error) {
+	args := append([]string{"-lib", r.baseName(), "-addr", "127.0.0.1:0", "-lifetime", serverLifetime.String()}, extra...)
+	cmd := exec.Command(bin, args...)
 	cmd.Stderr = os.Stderr
 	// The server dies with the runner, whatever ends the runner.
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
@@ -64,7 +75,79 @@ func startServer(bin string, r row) (*server, error) {
 		s.stop()
 		return nil, fmt.Errorf("%s: echo server did not start within %v", r.name, serverStartTimeout)
 	}
+	if err := s.measureOverhead(); err != nil {
+		s.stop()
+		return nil, err
+	}
 	return s, nil
+}
+
+// measureOverhead reads /stats in pairs on the idle server and keeps, for
+// each counter, the least that one reading added to the next.
+func (s *server) measureOverhead() error {
+	for i := range overheadReadings {
+		before, err := s.stats(false)
+		if err != nil {
+			return err
+		}
+		after, err := s.stats(false)
+		if err != nil {
+			return err
+		}
+		d := after.Sub(before)
+		if i == 0 {
+			s.overhead = d
+			continue
+		}
+		o := &s.overhead
+		o.CPUNanos, o.Mallocs, o.TotalAlloc = min(o.CPUNanos, d.CPUNanos), min(o.Mallocs, d.Mallocs), min(o.TotalAlloc, d.TotalAlloc)
+		o.ReadCalls, o.WriteCalls = min(o.ReadCalls, d.ReadCalls), min(o.WriteCalls, d.WriteCalls)
+	}
+	return nil
+}
+
+// usage is what a server spent per message during a sample, the cost of
+// the /stats readings around it taken out.
+type usage struct {
+	cpu                          time.Duration // user+system CPU time
+	allocs, bytes, reads, writes float64       // heap allocations, bytes allocated, read and write system calls
+}
+
+// spent returns the server's spending between readings before and after,
+// over n messages.
+func (s *server) spent(before, after proc.Stats, n int) usage {
+	d := after.Sub(before)
+	per := func(x, overhead uint64) float64 {
+		if x < overhead {
+			return 0
+		}
+		return float64(x-overhead) / float64(n)
+	}
+	return usage{
+		cpu:    time.Duration(max(0, d.CPUNanos-s.overhead.CPUNanos) / int64(n)),
+		allocs: per(d.Mallocs, s.overhead.Mallocs),
+		bytes:  per(d.TotalAlloc, s.overhead.TotalAlloc),
+		reads:  per(d.ReadCalls, s.overhead.ReadCalls),
+		writes: per(d.WriteCalls, s.overhead.WriteCalls),
+	}
+}
+
+// medianUsage takes the median of each measure of us.
+func medianUsage(us []usage) usage {
+	pick := func(f func(usage) float64) float64 {
+		xs := make([]float64, len(us))
+		for i, u := range us {
+			xs[i] = f(u)
+		}
+		return stats.Median(xs)
+	}
+	return usage{
+		cpu:    time.Duration(pick(func(u usage) float64 { return float64(u.cpu) })),
+		allocs: pick(func(u usage) float64 { return u.allocs }),
+		bytes:  pick(func(u usage) float64 { return u.bytes }),
+		reads:  pick(func(u usage) float64 { return u.reads }),
+		writes: pick(func(u usage) float64 { return u.writes }),
+	}
 }
 
 // startServers starts one server per row.
