@@ -50,6 +50,8 @@ func runProfile(name, dir string, d time.Duration) error {
 		if dir, err = os.MkdirTemp("", "runbench-profile-"); err != nil {
 			return err
 		}
+	} else if err := os.MkdirAll(dir, 0o755); err != nil {
+		return err
 	}
 	bin, err := buildEchoServer(tmp)
 	if err != nil {

@@ -81,7 +81,7 @@ func writeTargets(w map[writeKey]writeResult) []target {
 	ours16k, copy16k, gob16k := at(ourRow, 16<<10), at(copyRow, 16<<10), at(gobwasRow, 16<<10)
 	ours1m, gor1m := at(ourRow, 1<<20), at(gorillaRow, 1<<20)
 	ours16, gor16 := at(ourRow, 16), at(gorillaRow, 16)
-	return []target{
+	return withRow(ourRow, []target{
 		{
 			name:   "client write 16 KiB ≥ 0.85x the copy() reference (issue 16)",
 			figure: fmt.Sprintf("%s (%s vs %s MB/s)", ratio(ours16k.mbps, copy16k.mbps), num(ours16k.mbps), num(copy16k.mbps)),
@@ -112,7 +112,7 @@ func writeTargets(w map[writeKey]writeResult) []target {
 			figure: fmt.Sprintf("%s allocs/msg", num(ours16.allocs)),
 			met:    ours16.allocs < 0.01, ok: ours16.mbps > 0,
 		},
-	}
+	}...)
 }
 
 // withRow sets the row of each target.
