@@ -134,19 +134,12 @@ func (s *server) spent(before, after proc.Stats, n int) usage {
 
 // medianUsage takes the median of each measure of us.
 func medianUsage(us []usage) usage {
-	pick := func(f func(usage) float64) float64 {
-		xs := make([]float64, len(us))
-		for i, u := range us {
-			xs[i] = f(u)
-		}
-		return stats.Median(xs)
-	}
 	return usage{
-		cpu:    time.Duration(pick(func(u usage) float64 { return float64(u.cpu) })),
-		allocs: pick(func(u usage) float64 { return u.allocs }),
-		bytes:  pick(func(u usage) float64 { return u.bytes }),
-		reads:  pick(func(u usage) float64 { return u.reads }),
-		writes: pick(func(u usage) float64 { return u.writes }),
+		cpu:    time.Duration(stats.MedianBy(us, func(u usage) float64 { return float64(u.cpu) })),
+		allocs: stats.MedianBy(us, func(u usage) float64 { return u.allocs }),
+		bytes:  stats.MedianBy(us, func(u usage) float64 { return u.bytes }),
+		reads:  stats.MedianBy(us, func(u usage) float64 { return u.reads }),
+		writes: stats.MedianBy(us, func(u usage) float64 { return u.writes }),
 	}
 }
 

@@ -160,17 +160,10 @@ func runWrite(cfg config, rep *report) map[writeKey]writeResult {
 
 // medianWrite takes the median of each measure separately.
 func medianWrite(ss []writeSample) writeSample {
-	pick := func(f func(writeSample) float64) float64 {
-		xs := make([]float64, len(ss))
-		for i, s := range ss {
-			xs[i] = f(s)
-		}
-		return stats.Median(xs)
-	}
 	return writeSample{
-		mbps:   pick(func(s writeSample) float64 { return s.mbps }),
-		allocs: pick(func(s writeSample) float64 { return s.allocs }),
-		bytes:  pick(func(s writeSample) float64 { return s.bytes }),
-		calls:  pick(func(s writeSample) float64 { return s.calls }),
+		mbps:   stats.MedianBy(ss, func(s writeSample) float64 { return s.mbps }),
+		allocs: stats.MedianBy(ss, func(s writeSample) float64 { return s.allocs }),
+		bytes:  stats.MedianBy(ss, func(s writeSample) float64 { return s.bytes }),
+		calls:  stats.MedianBy(ss, func(s writeSample) float64 { return s.calls }),
 	}
 }

@@ -22,6 +22,16 @@ func Median(xs []float64) float64 {
 	return (s[mid-1] + s[mid]) / 2
 }
 
+// MedianBy returns the median of f over xs: the median of one measure of
+// repeated samples.
+func MedianBy[T any](xs []T, f func(T) float64) float64 {
+	vs := make([]float64, len(xs))
+	for i, x := range xs {
+		vs[i] = f(x)
+	}
+	return Median(vs)
+}
+
 // Percentile returns the p-th percentile (0 < p <= 100) of sorted by the
 // nearest-rank method, 0 for no samples.
 func Percentile(sorted []time.Duration, p float64) time.Duration {

@@ -57,3 +57,17 @@ func TestPercentile(t *testing.T) {
 		})
 	}
 }
+
+func TestMedianBy(t *testing.T) {
+	type sample struct{ a, b float64 }
+	ss := []sample{{1, 30}, {5, 10}, {3, 20}}
+	if got := MedianBy(ss, func(s sample) float64 { return s.a }); got != 3 {
+		t.Errorf("median of a = %v, want 3", got)
+	}
+	if got := MedianBy(ss, func(s sample) float64 { return s.b }); got != 20 {
+		t.Errorf("median of b = %v, want 20", got)
+	}
+	if got := MedianBy([]sample(nil), func(s sample) float64 { return s.a }); got != 0 {
+		t.Errorf("median of none = %v, want 0", got)
+	}
+}
