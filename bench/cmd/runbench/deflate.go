@@ -167,12 +167,12 @@ func (c *deflateConn) receive(m deflateMessages, i int, check bool, run *deflate
 	return nil
 }
 
-// pingPong echoes the messages in turn, one in flight, for d, or n messages
-// when d is 0.
+// pingPong echoes the messages in turn, one in flight, for d (at least one
+// message), or n messages when d is 0.
 func (c *deflateConn) pingPong(m deflateMessages, d time.Duration, n int, check bool) deflateRun {
 	var run deflateRun
 	end := time.Now().Add(d)
-	for t := time.Now(); (d > 0 && t.Before(end)) || (d == 0 && run.messages < n); {
+	for t := time.Now(); (d > 0 && (run.messages == 0 || t.Before(end))) || (d == 0 && run.messages < n); {
 		i := c.next % len(m.msgs)
 		c.next++
 		if run.err = c.c.Write(m.frames[i]); run.err != nil {
@@ -190,7 +190,8 @@ func (c *deflateConn) pingPong(m deflateMessages, d time.Duration, n int, check 
 }
 
 // stream sends the messages in order while it receives their echoes, at
-// most inflight ahead, for d, or n messages when d is 0.
+// most inflight ahead, for d (at least one message), or n messages when d
+// is 0.
 func (c *deflateConn) stream(m deflateMessages, inflight int, d time.Duration, n int, check bool) deflateRun {
 	var run deflateRun
 	end := time.Now().Add(d)
@@ -204,7 +205,7 @@ func (c *deflateConn) stream(m deflateMessages, inflight int, d time.Duration, n
 		defer wg.Done()
 		defer close(sent)
 		for i := c.next; ; i++ {
-			if (d > 0 && !time.Now().Before(end)) || (d == 0 && i-c.next == n) {
+			if (d > 0 && i > c.next && !time.Now().Before(end)) || (d == 0 && i-c.next == n) {
 				return
 			}
 			select {

@@ -56,13 +56,17 @@ func echoWindow(conns []*wsraw.Conn, d time.Duration) (int, time.Duration, []tim
 			c.SetDeadline(end.Add(ioGrace))
 			lat := make([]time.Duration, 0, 1024)
 			var err error
-			for t := time.Now(); t.Before(end); {
+			// At least one round trip, however late this goroutine starts.
+			for t := time.Now(); ; {
 				if err = c.Echo(); err != nil {
 					break
 				}
 				now := time.Now()
 				lat = append(lat, now.Sub(t))
 				t = now
+				if !t.Before(end) {
+					break
+				}
 			}
 			mu.Lock()
 			latencies = append(latencies, lat...)

@@ -38,31 +38,37 @@ type tinyResult struct {
 }
 
 // probe runs round trips on c until done is closed, or for d when done is
-// nil, and returns their latencies, sorted.
+// nil, and returns their latencies, sorted. It makes at least one: started
+// before done is closed, that one overlaps what done marks the end of.
 func probe(c *wsraw.Conn, d time.Duration, done <-chan struct{}) ([]time.Duration, error) {
 	end := time.Now().Add(d)
 	var lat []time.Duration
 	for t := time.Now(); ; {
-		if done == nil && !t.Before(end) {
-			break
-		}
-		if done != nil {
-			select {
-			case <-done:
-				slices.Sort(lat)
-				return lat, nil
-			default:
-			}
-		}
 		if err := c.Echo(); err != nil {
 			return lat, err
 		}
 		now := time.Now()
 		lat = append(lat, now.Sub(t))
 		t = now
+		if finished(done, t, end) {
+			slices.Sort(lat)
+			return lat, nil
+		}
 	}
-	slices.Sort(lat)
-	return lat, nil
+}
+
+// finished reports whether done is closed, or, when done is nil, whether t
+// has reached end.
+func finished(done <-chan struct{}, t, end time.Time) bool {
+	if done == nil {
+		return !t.Before(end)
+	}
+	select {
+	case <-done:
+		return true
+	default:
+		return false
+	}
 }
 
 // tinySample sends frames, one fragmented message, on big and measures how
@@ -190,23 +196,16 @@ func runTiny(cfg config, rep *report, servers []*server) map[string]tinyResult {
 }
 
 func medianTiny(rs []tinyResult) tinyResult {
-	pick := func(f func(tinyResult) float64) float64 {
-		xs := make([]float64, len(rs))
-		for i, r := range rs {
-			xs[i] = f(r)
-		}
-		return stats.Median(xs)
-	}
 	d := func(f func(tinyResult) time.Duration) time.Duration {
-		return time.Duration(pick(func(r tinyResult) float64 { return float64(f(r)) }))
+		return time.Duration(stats.MedianBy(rs, func(r tinyResult) float64 { return float64(f(r)) }))
 	}
 	return tinyResult{
 		elapsed: d(func(r tinyResult) time.Duration { return r.elapsed }),
 		cpu:     d(func(r tinyResult) time.Duration { return r.cpu }),
-		reads:   pick(func(r tinyResult) float64 { return r.reads }),
+		reads:   stats.MedianBy(rs, func(r tinyResult) float64 { return r.reads }),
 		baseP99: d(func(r tinyResult) time.Duration { return r.baseP99 }),
 		p99:     d(func(r tinyResult) time.Duration { return r.p99 }),
 		worst:   d(func(r tinyResult) time.Duration { return r.worst }),
-		trips:   pick(func(r tinyResult) float64 { return r.trips }),
+		trips:   stats.MedianBy(rs, func(r tinyResult) float64 { return r.trips }),
 	}
 }
