@@ -5,6 +5,7 @@ import (
 	"net/http"
 
 	websocket "github.com/iris-contrib/websocket"
+	"github.com/kataras/iris/v12"
 )
 
 // irisLib is this library, used through its gorilla-compatible net/http API
@@ -48,6 +49,18 @@ func (irisLib) EchoHandler(mode *DeflateMode) http.Handler {
 
 func (irisLib) DetachedEchoHandler() http.Handler {
 	return irisEchoHandler(irisUpgrader(nil), irisReadMessageEcho, true)
+}
+
+// IrisEchoHandler is the drop-in echo as an iris app serves it: one Server,
+// routed with its Serve method.
+func (irisLib) IrisEchoHandler() http.Handler {
+	app := iris.New()
+	app.Logger().SetLevel("disable")
+	app.Get("/echo-iris", websocket.New(irisReadMessageEcho).Serve)
+	if err := app.Build(); err != nil {
+		panic(err)
+	}
+	return app
 }
 
 func (irisLib) DeflateModes() []DeflateMode { return []DeflateMode{NoTakeover15, Takeover15} }

@@ -95,6 +95,13 @@ type Detachable interface {
 	DetachedEchoHandler() http.Handler
 }
 
+// IrisServed is implemented by this library's adapter: its echo served by an
+// iris app through Server.Serve, which runs the Handler on a goroutine of its
+// own and gives it a copy of the request's iris.Context.
+type IrisServed interface {
+	IrisEchoHandler() http.Handler
+}
+
 // echoHandler returns a handler that upgrades each request with upgrade and
 // runs echo on the connection: in the HTTP handler, or on a goroutine of
 // its own when detach is true (Detachable).

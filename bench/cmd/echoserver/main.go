@@ -106,6 +106,9 @@ func newMux(l lib.Library, hijacked *atomic.Int64) *http.ServeMux {
 	if d, ok := l.(lib.Detachable); ok {
 		mux.Handle("/echo-detached", d.DetachedEchoHandler())
 	}
+	if i, ok := l.(lib.IrisServed); ok {
+		mux.Handle("/echo-iris", i.IrisEchoHandler())
+	}
 	for _, m := range l.DeflateModes() {
 		mux.Handle("/deflate/"+m.Key, l.EchoHandler(&m))
 	}

@@ -134,8 +134,9 @@ func runIdle(cfg config, bin string, rep *report) map[string]idleResult {
 	rep.printf("A fresh server process per library and round; %d connections, handshake done, no message sent, each handler blocked in read. "+
 		"The growth of the server's live heap (HeapAlloc after two GCs) and goroutine stacks (StackInuse), divided by the connections. "+
 		"Each handler reads on the goroutine of its HTTP handler, except on the rows marked \"%s\": there the HTTP handler starts the read loop on a goroutine of its own and returns, "+
-		"as gws's always does, so net/http frees what it keeps for a running handler.\n\n", cfg.idleConns, strings.TrimPrefix(detachedSuffix, ", "))
-	rs := append(rows(), detachedRows()...)
+		"as gws's always does, so net/http frees what it keeps for a running handler; and on the row marked \"%s\", an iris app serves the connections with Server.Serve, which does the same and gives each Handler a copy of its iris.Context.\n\n",
+		cfg.idleConns, strings.TrimPrefix(detachedSuffix, ", "), strings.TrimPrefix(irisServedSuffix, ", "))
+	rs := append(append(rows(), detachedRows()...), irisServedRows()...)
 	samples := make([][]idleResult, len(rs))
 	failed := make([]error, len(rs))
 	for round := range cfg.idleRounds {

@@ -73,6 +73,9 @@ type row struct {
 	// detached rows run the echo loop on a goroutine of its own, the HTTP
 	// handler returned (lib.Detachable).
 	detached bool
+	// irisServed rows are served by an iris app through Server.Serve
+	// (lib.IrisServed).
+	irisServed bool
 }
 
 // The names of the rows the ratios, the noise and the targets refer to.
@@ -135,8 +138,23 @@ func detachedRows() []row {
 	return rs
 }
 
-// detachedSuffix names the detached rows.
-const detachedSuffix = ", own goroutine"
+// irisServedRows returns a row per library served by an iris app.
+func irisServedRows() []row {
+	var rs []row
+	for _, l := range lib.All() {
+		if _, ok := l.(lib.IrisServed); ok {
+			rs = append(rs, row{name: l.Name() + irisServedSuffix, lib: l, irisServed: true})
+		}
+	}
+	return rs
+}
+
+// detachedSuffix names the detached rows, irisServedSuffix the rows served
+// by an iris app.
+const (
+	detachedSuffix   = ", own goroutine"
+	irisServedSuffix = ", iris Server.Serve"
+)
 
 // baseName is the -lib of a row's echo server.
 func (r row) baseName() string {
@@ -148,8 +166,11 @@ func (r row) baseName() string {
 
 // echoPath is the path of a row's echo handler on its server.
 func (r row) echoPath() string {
-	if r.detached {
+	switch {
+	case r.detached:
 		return "/echo-detached"
+	case r.irisServed:
+		return "/echo-iris"
 	}
 	return "/echo"
 }

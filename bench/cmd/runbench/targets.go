@@ -25,8 +25,11 @@ type target struct {
 }
 
 const (
-	// idleTargetBytes is the memory target per idle connection.
-	idleTargetBytes = 8 << 10
+	// idleTargetBytes is the memory target per idle connection read on a
+	// goroutine of its own, irisIdleTargetBytes through an iris app's
+	// Server.Serve (issue 14).
+	idleTargetBytes     = 8 << 10
+	irisIdleTargetBytes = 6 << 10
 	// ratioTolerance lets two compression ratios count as equal: each
 	// sample cycles through documents whose compressed sizes differ by a
 	// few percent, and does not end on the same one for every server.
@@ -54,7 +57,7 @@ func (r *report) targets(res *results) {
 		ts = append(ts, tinyTargets(res.tiny)...)
 	}
 	if res.idle != nil {
-		ts = append(ts, idleTarget(res.idle))
+		ts = append(ts, idleTarget(res.idle), irisIdleTarget(res.idle))
 	}
 	if len(ts) == 0 {
 		return
@@ -283,5 +286,18 @@ func idleTarget(idle map[string]idleResult) target {
 			ours.total()/1024, gorilla.total()/1024, idle["gws"].total()/1024, inHandler.total()/1024, gorillaInHandler.total()/1024),
 		met: ours.total() <= idleTargetBytes,
 		ok:  ours.err == nil,
+	}
+}
+
+// irisIdleTarget checks the memory of an idle connection that an iris app
+// serves through Server.Serve.
+func irisIdleTarget(idle map[string]idleResult) target {
+	served := idle[ourRow+irisServedSuffix]
+	return target{
+		name:   "memory per idle connection through iris's Server.Serve ≤ 6 KiB",
+		row:    ourRow + irisServedSuffix,
+		figure: fmt.Sprintf("%.2f KiB (own goroutine, net/http: %.2f KiB)", served.total()/1024, idle[ourRow+detachedSuffix].total()/1024),
+		met:    served.total() <= irisIdleTargetBytes,
+		ok:     served.err == nil,
 	}
 }
