@@ -24,6 +24,20 @@ func serveIris(app *iris.Application) (wsBase string, stop func()) {
 	return "ws" + strings.TrimPrefix(srv.URL, "http"), srv.Close
 }
 
+// firstMessage connects to url and returns the first message the server sends.
+func firstMessage(url string) string {
+	c, _, err := websocket.DefaultDialer.Dial(url, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	defer c.Close()
+	_, p, err := c.ReadMessage()
+	if err != nil {
+		log.Fatal(err)
+	}
+	return string(p)
+}
+
 // Custom sets the read and write buffer sizes; every other handshake option
 // is a field of the Server's embedded Upgrader.
 func ExampleCustom() {
@@ -85,16 +99,7 @@ func ExampleConn_IrisContext() {
 	base, stop := serveIris(app)
 	defer stop()
 
-	c, _, err := websocket.DefaultDialer.Dial(base+"/rooms/lobby?user=ann", nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer c.Close()
-	_, greeting, err := c.ReadMessage()
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(string(greeting))
+	fmt.Println(firstMessage(base + "/rooms/lobby?user=ann"))
 	// Output: ann joined lobby
 }
 
@@ -115,16 +120,7 @@ func ExampleServer_Upgrade() {
 	base, stop := serveIris(app)
 	defer stop()
 
-	c, _, err := websocket.DefaultDialer.Dial(base+"/echo?name=bob", nil)
-	if err != nil {
-		log.Fatal(err)
-	}
-	defer c.Close()
-	_, p, err := c.ReadMessage()
-	if err != nil {
-		log.Fatal(err)
-	}
-	fmt.Println(string(p))
+	fmt.Println(firstMessage(base + "/echo?name=bob"))
 	// Output: hello bob
 }
 
